@@ -1,0 +1,6 @@
+namespace WsChat.Host;
+
+internal static class Program
+{
+    private static int Main() => 0;
+}
