@@ -1,0 +1,23 @@
+namespace WsChat.Core.Diagnostics;
+
+/// <summary>Label values of the chat metrics, in the order of their enums' values (snake_case as on the wire).</summary>
+internal static class ChatErrorLabels
+{
+    /// <summary>PROTOCOL.md §4 error codes, in the order <see cref="ChatMetrics.Error"/> counts them; "other" last.</summary>
+    public static readonly string[] ErrorCodes =
+    [
+        "bad_request", "unauthenticated", "forbidden", "not_member", "room_not_found", "user_not_found",
+        "rate_limited", "too_large", "too_many_rooms", "server_busy", "internal", "other",
+    ];
+
+    /// <summary>Labels of <see cref="ReceivedMessageType"/>.</summary>
+    public static readonly string[] MessageTypes =
+        ["auth", "join", "leave", "message", "dm", "typing", "list_users", "history", "ping", "invalid"];
+
+    /// <summary>Labels of <see cref="AuthFailureReason"/>.</summary>
+    public static readonly string[] AuthFailureReasons =
+        ["timeout", "invalid", "expired", "not_yet_valid", "claims", "conflict", "too_large", "subject_mismatch"];
+
+    /// <summary>Labels of <see cref="RateLimitBucket"/>.</summary>
+    public static readonly string[] RateLimitBuckets = ["user", "connection"];
+}

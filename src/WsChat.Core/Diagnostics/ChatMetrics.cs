@@ -1,0 +1,83 @@
+using WsChat.Net.Diagnostics;
+
+namespace WsChat.Core.Diagnostics;
+
+/// <summary>
+/// All of the chat's counters: one <see cref="ShardMetrics"/> block per shard (single writer each),
+/// plus the events counted on connection threads (messages received by type, errors by code, rate
+/// limiting, auth failures) in <see cref="StripedCounters"/>, and <see cref="StorageMetrics"/>.
+/// One instance per <c>ChatServer</c>; the Host folds it at scrape time.
+/// </summary>
+internal sealed class ChatMetrics
+{
+    private static readonly int s_typeCount = ChatErrorLabels.MessageTypes.Length;
+    private static readonly int s_errorCount = ChatErrorLabels.ErrorCodes.Length;
+    private static readonly int s_authCount = ChatErrorLabels.AuthFailureReasons.Length;
+    private static readonly int s_bucketCount = ChatErrorLabels.RateLimitBuckets.Length;
+
+    // Slots of _events: types, then errors, then auth reasons, then rate-limit buckets, then flood closes.
+    private static readonly int s_errorBase = s_typeCount;
+    private static readonly int s_authBase = s_errorBase + s_errorCount;
+    private static readonly int s_bucketBase = s_authBase + s_authCount;
+    private static readonly int s_floodSlot = s_bucketBase + s_bucketCount;
+
+    private readonly StripedCounters _events = new(s_floodSlot + 1);
+    private readonly ShardMetrics[] _shards;
+
+    /// <param name="shardCount">Number of shards (one block each).</param>
+    public ChatMetrics(int shardCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shardCount);
+        _shards = new ShardMetrics[shardCount];
+        for (int i = 0; i < shardCount; i++) _shards[i] = new ShardMetrics(i);
+    }
+
+    /// <summary>The per-shard blocks, indexed by shard number.</summary>
+    public IReadOnlyList<ShardMetrics> Shards => _shards;
+
+    /// <summary>Storage's batch and commit figures.</summary>
+    public StorageMetrics Storage { get; } = new();
+
+    /// <summary>The block of shard <paramref name="index"/> (for the shard to keep).</summary>
+    public ShardMetrics Shard(int index) => _shards[index];
+
+    /// <summary>A client message of this type was read (any thread).</summary>
+    public void MessageReceived(ReceivedMessageType type) => _events.Increment((int)type);
+
+    /// <summary>An <c>error</c> message was sent; <paramref name="codeIndex"/> indexes <see cref="ChatErrorLabels.ErrorCodes"/>.</summary>
+    public void Error(int codeIndex) =>
+        _events.Increment(s_errorBase + ((uint)codeIndex < (uint)(s_errorCount - 1) ? codeIndex : s_errorCount - 1));
+
+    /// <summary>An authentication failed (any thread).</summary>
+    public void AuthFailed(AuthFailureReason reason) => _events.Increment(s_authBase + (int)reason);
+
+    /// <summary>A command was refused by a token bucket (any thread).</summary>
+    public void RateLimited(RateLimitBucket bucket) => _events.Increment(s_bucketBase + (int)bucket);
+
+    /// <summary>A connection kept flooding after <c>rate_limited</c> and was closed with 1008.</summary>
+    public void FloodClosed() => _events.Increment(s_floodSlot);
+
+    /// <summary>Messages received of this type since start.</summary>
+    public long MessagesReceived(ReceivedMessageType type) => _events.Sum((int)type);
+
+    /// <summary>Errors sent with the code at <paramref name="codeIndex"/> of <see cref="ChatErrorLabels.ErrorCodes"/>.</summary>
+    public long Errors(int codeIndex) =>
+        (uint)codeIndex < (uint)s_errorCount ? _events.Sum(s_errorBase + codeIndex) : throw new ArgumentOutOfRangeException(nameof(codeIndex));
+
+    /// <summary>Authentication failures for this reason since start.</summary>
+    public long AuthFailures(AuthFailureReason reason) => _events.Sum(s_authBase + (int)reason);
+
+    /// <summary>Commands refused by this bucket since start.</summary>
+    public long RateLimitedTotal(RateLimitBucket bucket) => _events.Sum(s_bucketBase + (int)bucket);
+
+    /// <summary>Flood closes since start.</summary>
+    public long FloodCloses => _events.Sum(s_floodSlot);
+
+    /// <summary>Sum of a per-shard figure over all shards.</summary>
+    public long SumShards(Func<ShardMetrics, long> figure)
+    {
+        long sum = 0;
+        foreach (ShardMetrics shard in _shards) sum += figure(shard);
+        return sum;
+    }
+}
