@@ -41,8 +41,6 @@ func main() {
 	if !*anonymous && len(*secret) < 32 {
 		log.Fatal("-secret must be at least 32 bytes (or pass -anonymous)")
 	}
-	// PROTOCOL.md §5: 30 s of clock skew.
-	jwt.TimeFunc = func() time.Time { return time.Now().Add(-30 * time.Second) }
 	h := newHub()
 	http.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	http.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) { serveWs(h, w, r) })
@@ -62,11 +60,14 @@ func authenticate(r *http.Request) (userID, username string, ok bool) {
 	claims := jwt.MapClaims{}
 	token, err := jwt.ParseWithClaims(raw, claims, func(t *jwt.Token) (interface{}, error) {
 		return []byte(*secret), nil
-	}, jwt.WithValidMethods([]string{"HS256"}))
+	}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithoutClaimsValidation())
 	if err != nil || !token.Valid {
 		return "", "", false
 	}
-	if !claims.VerifyExpiresAt(jwt.TimeFunc().Unix(), true) { // exp is required (PROTOCOL.md §2)
+	// PROTOCOL.md §2 and §5: exp required, nbf optional, 30 s of clock skew either way.
+	const skew = 30
+	now := time.Now().Unix()
+	if !claims.VerifyExpiresAt(now-skew, true) || !claims.VerifyNotBefore(now+skew, false) {
 		return "", "", false
 	}
 	sub, _ := claims["sub"].(string)

@@ -8,7 +8,8 @@ using KestrelChat;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 
-var builder = WebApplication.CreateBuilder(args);
+// Content root at the binaries, so appsettings.json is found whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var chatOptions = builder.Configuration.GetSection("Chat").Get<ChatOptions>() ?? new ChatOptions();
 builder.Services.AddSingleton(chatOptions);
 builder.Services.AddSingleton<ChatHub>();
