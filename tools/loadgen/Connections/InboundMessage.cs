@@ -71,7 +71,8 @@ internal struct InboundMessage
                 else { reader.Read(); reader.Skip(); }
             }
 
-            return true;
+            // One object and nothing after it (Read throws on trailing bytes).
+            return reader.TokenType == JsonTokenType.EndObject && !reader.Read();
         }
         catch (JsonException)
         {
