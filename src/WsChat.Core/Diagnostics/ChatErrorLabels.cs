@@ -3,7 +3,7 @@ namespace WsChat.Core.Diagnostics;
 /// <summary>Label values of the chat metrics, in the order of their enums' values (snake_case as on the wire).</summary>
 internal static class ChatErrorLabels
 {
-    /// <summary>PROTOCOL.md §4 error codes, in the order <see cref="ChatMetrics.Error"/> counts them; "other" last.</summary>
+    /// <summary>PROTOCOL.md §4 error codes, in the order <see cref="ChatMetrics.Error(int)"/> counts them; "other" last.</summary>
     public static readonly string[] ErrorCodes =
     [
         "bad_request", "unauthenticated", "forbidden", "not_member", "room_not_found", "user_not_found",

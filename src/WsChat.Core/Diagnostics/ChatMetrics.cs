@@ -1,3 +1,4 @@
+using WsChat.Core.Protocol;
 using WsChat.Net.Diagnostics;
 
 namespace WsChat.Core.Diagnostics;
@@ -43,6 +44,13 @@ internal sealed class ChatMetrics
 
     /// <summary>A client message of this type was read (any thread).</summary>
     public void MessageReceived(ReceivedMessageType type) => _events.Increment((int)type);
+
+    /// <summary>A parsed client command (any thread); <see cref="CommandType.None"/> counts as invalid.</summary>
+    public void MessageReceived(CommandType type) =>
+        _events.Increment(type is > CommandType.None and <= CommandType.Ping ? (int)type - 1 : (int)ReceivedMessageType.Invalid);
+
+    /// <summary>An <c>error</c> message with this code was sent (any thread).</summary>
+    public void Error(ErrorCode code) => Error((int)code - 1);
 
     /// <summary>An <c>error</c> message was sent; <paramref name="codeIndex"/> indexes <see cref="ChatErrorLabels.ErrorCodes"/>.</summary>
     public void Error(int codeIndex) =>

@@ -10,6 +10,7 @@ namespace WsChat.Core.Diagnostics;
 internal sealed class StorageMetrics
 {
     private readonly StripedCounters _cells = new(2, stripes: 1);
+    private Func<long>? _pending;
 
     /// <summary>Messages per committed batch.</summary>
     public FixedHistogram BatchSize { get; } = new(HistogramBuckets.BatchSize);
@@ -17,14 +18,19 @@ internal sealed class StorageMetrics
     /// <summary>Commit latency in microseconds (the write and the commit, not the wait in the queue).</summary>
     public FixedHistogram CommitLatency { get; } = new(HistogramBuckets.LatencyMicroseconds);
 
-    /// <summary>A batch of <paramref name="messages"/> committed; <paramref name="startTimestamp"/> is the
-    /// Stopwatch timestamp taken when the commit began.</summary>
-    public void BatchCommitted(int messages, long startTimestamp)
+    /// <summary>A batch of <paramref name="messages"/> committed in <paramref name="elapsed"/>.</summary>
+    public void BatchCommitted(int messages, TimeSpan elapsed)
     {
         BatchSize.RecordShared(messages);
-        CommitLatency.RecordShared(HistogramBuckets.MicrosecondsSince(startTimestamp));
+        CommitLatency.RecordShared(Math.Max(0, elapsed.Ticks / TimeSpan.TicksPerMicrosecond));
         _cells.Add(0, messages);
     }
+
+    /// <summary>Registers how to read the number of messages submitted and not yet completed (called once).</summary>
+    public void ObservePending(Func<long> pending) => _pending = pending;
+
+    /// <summary>Messages waiting for their batch to commit (0 until storage registers).</summary>
+    public long Pending => _pending?.Invoke() ?? 0;
 
     /// <summary>A batch failed to commit (its messages were refused with <c>server_busy</c>).</summary>
     public void BatchFailed() => _cells.Increment(1);

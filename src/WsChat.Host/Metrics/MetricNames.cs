@@ -32,6 +32,7 @@ internal static class MetricNames
     public const string StorageBatchSize = "wschat_storage_batch_size";
     public const string StorageCommitLatency = "wschat_storage_commit_seconds";
     public const string StorageMessages = "wschat_storage_messages_total";
+    public const string StoragePending = "wschat_storage_pending";
     public const string StorageFailedBatches = "wschat_storage_failed_batches_total";
     public const string Ready = "wschat_ready";
 

@@ -41,6 +41,7 @@ internal sealed class PrometheusMetrics
     private readonly Gauge.Child[] _queueDepthByShard;
     private readonly Counter _storedMessages;
     private readonly Counter _failedBatches;
+    private readonly Gauge _storagePending;
     private readonly Gauge _ready;
     private readonly HistogramExporter _latency;
     private readonly HistogramExporter _batchSize;
@@ -81,6 +82,7 @@ internal sealed class PrometheusMetrics
         _queueDepthByShard = [.. chat.Shards.Select(s => queueDepth.WithLabels(s.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)))];
         _storedMessages = f.CreateCounter(MetricNames.StorageMessages, "Messages committed to storage.");
         _failedBatches = f.CreateCounter(MetricNames.StorageFailedBatches, "Storage batches that failed to commit.");
+        _storagePending = f.CreateGauge(MetricNames.StoragePending, "Messages submitted to storage and not yet committed.");
         _ready = f.CreateGauge(MetricNames.Ready, "1 while /readyz answers 200, else 0.");
 
         _latency = Exporter(f, MetricNames.MessageLatency, "Time from a message's receipt to its frame queued to the last member of the room.",
@@ -131,6 +133,7 @@ internal sealed class PrometheusMetrics
             for (int i = 0; i < _queueDepthByShard.Length; i++) _queueDepthByShard[i].Set(c.Shards[i].QueueDepth);
             _storedMessages.IncTo(c.Storage.MessagesStored);
             _failedBatches.IncTo(c.Storage.FailedBatches);
+            _storagePending.Set(c.Storage.Pending);
             _ready.Set(_sources.IsReady() ? 1 : 0);
             _latency.Fold();
             _batchSize.Fold();

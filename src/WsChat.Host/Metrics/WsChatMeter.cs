@@ -62,6 +62,7 @@ internal sealed class WsChatMeter : IDisposable
         Meter.CreateObservableGauge("wschat.message.latency.p99", () => _latency.Read(0.99), "us", "99th percentile of the same.");
         Meter.CreateObservableCounter("wschat.storage.messages", () => c.Storage.MessagesStored, "{message}", "Messages committed to storage.");
         Meter.CreateObservableCounter("wschat.storage.failed_batches", () => c.Storage.FailedBatches, "{batch}", "Failed storage commits.");
+        Meter.CreateObservableUpDownCounter("wschat.storage.pending", () => c.Storage.Pending, "{message}", "Messages waiting for their commit.");
         Meter.CreateObservableCounter("wschat.storage.batches", () => c.Storage.BatchSize.Count, "{batch}", "Storage commits.");
         Meter.CreateObservableCounter("wschat.storage.commit.sum", () => SumMicroseconds([c.Storage.CommitLatency]), "us", "Total time spent committing.");
         Meter.CreateObservableGauge("wschat.ready", () => _sources.IsReady() ? 1 : 0, null, "1 while /readyz answers 200.");

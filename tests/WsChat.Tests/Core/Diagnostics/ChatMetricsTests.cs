@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using WsChat.Core.Diagnostics;
+using WsChat.Core.Protocol;
 
 namespace WsChat.Tests.Core.Diagnostics;
 
@@ -29,6 +30,28 @@ public class ChatMetricsTests
             Assert.That(m.RateLimitedTotal(RateLimitBucket.Connection), Is.EqualTo(1));
             Assert.That(m.RateLimitedTotal(RateLimitBucket.User), Is.Zero);
             Assert.That(m.FloodCloses, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public void MessageReceivedAndError_ProtocolEnums_MapToTheirWireNames()
+    {
+        var m = new ChatMetrics(1);
+        foreach (CommandType type in Enum.GetValues<CommandType>()) m.MessageReceived(type);
+        foreach (ErrorCode code in Enum.GetValues<ErrorCode>()) if (code != ErrorCode.None) m.Error(code);
+        Assert.Multiple(() =>
+        {
+            for (int i = 0; i < ChatErrorLabels.MessageTypes.Length; i++)
+                Assert.That(m.MessagesReceived((ReceivedMessageType)i), Is.EqualTo(1), ChatErrorLabels.MessageTypes[i]);
+            foreach (ErrorCode code in Enum.GetValues<ErrorCode>())
+            {
+                if (code == ErrorCode.None) continue;
+                string wire = System.Text.Encoding.UTF8.GetString(ErrorCodes.Utf8Name(code));
+                Assert.That(m.Errors(Array.IndexOf(ChatErrorLabels.ErrorCodes, wire)), Is.EqualTo(1), wire);
+            }
+
+            Assert.That(m.MessagesReceived(ReceivedMessageType.Ping), Is.EqualTo(1));
+            Assert.That(m.Errors(ChatErrorLabels.ErrorCodes.Length - 1), Is.Zero, "no protocol code falls into other");
         });
     }
 
@@ -91,7 +114,7 @@ public class ChatMetricsTests
             m.Error(3);
             m.RateLimited(RateLimitBucket.User);
             m.AuthFailed(AuthFailureReason.Invalid);
-            m.Storage.BatchCommitted(32, Stopwatch.GetTimestamp());
+            m.Storage.BatchCommitted(32, TimeSpan.FromMilliseconds(2));
         }
 
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
@@ -101,8 +124,8 @@ public class ChatMetricsTests
     public void Storage_BatchesCommittedAndFailed_AreCounted()
     {
         var m = new ChatMetrics(1);
-        m.Storage.BatchCommitted(3, Stopwatch.GetTimestamp());
-        m.Storage.BatchCommitted(5, Stopwatch.GetTimestamp());
+        m.Storage.BatchCommitted(3, TimeSpan.FromMilliseconds(1));
+        m.Storage.BatchCommitted(5, TimeSpan.FromMilliseconds(3));
         m.Storage.BatchFailed();
         Assert.Multiple(() =>
         {

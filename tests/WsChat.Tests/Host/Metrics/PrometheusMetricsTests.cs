@@ -45,8 +45,9 @@ public class PrometheusMetricsTests
         chat.Shard(1).RoomMessageFannedOut(2, Stopwatch.GetTimestamp());
         chat.Shard(0).DirectMessageSent(3);
         chat.Shard(1).ObserveQueueDepth(() => 5);
-        chat.Storage.BatchCommitted(4, Stopwatch.GetTimestamp());
+        chat.Storage.BatchCommitted(4, TimeSpan.FromMilliseconds(1.5));
         chat.Storage.BatchFailed();
+        chat.Storage.ObservePending(() => 9);
         ready = true;
 
         PrometheusExposition doc = await ScrapeAsync(metrics);
@@ -89,6 +90,7 @@ public class PrometheusMetricsTests
             Assert.That(doc.Value(MetricNames.StorageCommitLatency + "_count"), Is.EqualTo(1));
             Assert.That(doc.Value(MetricNames.StorageMessages), Is.EqualTo(4));
             Assert.That(doc.Value(MetricNames.StorageFailedBatches), Is.EqualTo(1));
+            Assert.That(doc.Value(MetricNames.StoragePending), Is.EqualTo(9));
             Assert.That(doc.Value(MetricNames.Ready), Is.EqualTo(1));
         });
     }
