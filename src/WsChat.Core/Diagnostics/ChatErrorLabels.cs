@@ -1,3 +1,5 @@
+using WsChat.Core.Auth;
+
 namespace WsChat.Core.Diagnostics;
 
 /// <summary>Label values of the chat metrics, in the order of their enums' values (snake_case as on the wire).</summary>
@@ -14,9 +16,21 @@ internal static class ChatErrorLabels
     public static readonly string[] MessageTypes =
         ["auth", "join", "leave", "message", "dm", "typing", "list_users", "history", "ping", "invalid"];
 
-    /// <summary>Labels of <see cref="AuthFailureReason"/>.</summary>
+    /// <summary>Labels of the auth-failure counter: every <see cref="AuthFailure"/> but None (their
+    /// <see cref="AuthFailures.MetricName"/>), then every <see cref="AuthFailureReason"/>.</summary>
     public static readonly string[] AuthFailureReasons =
-        ["timeout", "invalid", "expired", "not_yet_valid", "claims", "conflict", "too_large", "subject_mismatch"];
+    [
+        .. Enum.GetValues<AuthFailure>().Where(f => f != AuthFailure.None).Select(AuthFailures.MetricName),
+        "timeout", "conflict", "subject_mismatch",
+    ];
+
+    /// <summary>Index into <see cref="AuthFailureReasons"/> of a token failure.</summary>
+    public static int AuthSlot(AuthFailure failure) => (int)failure - 1;
+
+    /// <summary>Index into <see cref="AuthFailureReasons"/> of a session-level failure.</summary>
+    public static int AuthSlot(AuthFailureReason reason) => s_tokenFailures + (int)reason;
+
+    private static readonly int s_tokenFailures = Enum.GetValues<AuthFailure>().Length - 1;
 
     /// <summary>Labels of <see cref="RateLimitBucket"/>.</summary>
     public static readonly string[] RateLimitBuckets = ["user", "connection"];

@@ -1,3 +1,4 @@
+using WsChat.Core.Auth;
 using WsChat.Core.Protocol;
 using WsChat.Net.Diagnostics;
 
@@ -56,8 +57,14 @@ internal sealed class ChatMetrics
     public void Error(int codeIndex) =>
         _events.Increment(s_errorBase + ((uint)codeIndex < (uint)(s_errorCount - 1) ? codeIndex : s_errorCount - 1));
 
-    /// <summary>An authentication failed (any thread).</summary>
-    public void AuthFailed(AuthFailureReason reason) => _events.Increment(s_authBase + (int)reason);
+    /// <summary>A token was refused (any thread); <see cref="AuthFailure.None"/> is ignored.</summary>
+    public void AuthFailed(AuthFailure failure)
+    {
+        if (failure != AuthFailure.None) _events.Increment(s_authBase + ChatErrorLabels.AuthSlot(failure));
+    }
+
+    /// <summary>An authentication failed for a reason other than the token's contents (any thread).</summary>
+    public void AuthFailed(AuthFailureReason reason) => _events.Increment(s_authBase + ChatErrorLabels.AuthSlot(reason));
 
     /// <summary>A command was refused by a token bucket (any thread).</summary>
     public void RateLimited(RateLimitBucket bucket) => _events.Increment(s_bucketBase + (int)bucket);
@@ -72,8 +79,9 @@ internal sealed class ChatMetrics
     public long Errors(int codeIndex) =>
         (uint)codeIndex < (uint)s_errorCount ? _events.Sum(s_errorBase + codeIndex) : throw new ArgumentOutOfRangeException(nameof(codeIndex));
 
-    /// <summary>Authentication failures for this reason since start.</summary>
-    public long AuthFailures(AuthFailureReason reason) => _events.Sum(s_authBase + (int)reason);
+    /// <summary>Authentication failures with the label at <paramref name="labelIndex"/> of <see cref="ChatErrorLabels.AuthFailureReasons"/>.</summary>
+    public long AuthFailures(int labelIndex) =>
+        (uint)labelIndex < (uint)s_authCount ? _events.Sum(s_authBase + labelIndex) : throw new ArgumentOutOfRangeException(nameof(labelIndex));
 
     /// <summary>Commands refused by this bucket since start.</summary>
     public long RateLimitedTotal(RateLimitBucket bucket) => _events.Sum(s_bucketBase + (int)bucket);

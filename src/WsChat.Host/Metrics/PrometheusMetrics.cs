@@ -129,7 +129,7 @@ internal sealed class PrometheusMetrics
             for (int i = 0; i < _errorsByCode.Length; i++) _errorsByCode[i].IncTo(c.Errors(i));
             for (int i = 0; i < _rateLimitedByBucket.Length; i++) _rateLimitedByBucket[i].IncTo(c.RateLimitedTotal((RateLimitBucket)i));
             _floodCloses.IncTo(c.FloodCloses);
-            for (int i = 0; i < _authFailuresByReason.Length; i++) _authFailuresByReason[i].IncTo(c.AuthFailures((AuthFailureReason)i));
+            for (int i = 0; i < _authFailuresByReason.Length; i++) _authFailuresByReason[i].IncTo(c.AuthFailures(i));
             for (int i = 0; i < _queueDepthByShard.Length; i++) _queueDepthByShard[i].Set(c.Shards[i].QueueDepth);
             _storedMessages.IncTo(c.Storage.MessagesStored);
             _failedBatches.IncTo(c.Storage.FailedBatches);

@@ -52,7 +52,7 @@ internal sealed class WsChatMeter : IDisposable
         Meter.CreateObservableCounter("wschat.rate_limited", () => Labelled(ChatErrorLabels.RateLimitBuckets, "bucket", i => c.RateLimitedTotal((RateLimitBucket)i)), "{command}",
             "Commands refused by a token bucket.");
         Meter.CreateObservableCounter("wschat.flood.closes", () => c.FloodCloses, "{connection}", "Flood closes (1008).");
-        Meter.CreateObservableCounter("wschat.auth.failures", () => Labelled(ChatErrorLabels.AuthFailureReasons, "reason", i => c.AuthFailures((AuthFailureReason)i)), "{failure}",
+        Meter.CreateObservableCounter("wschat.auth.failures", () => Labelled(ChatErrorLabels.AuthFailureReasons, "reason", i => c.AuthFailures(i)), "{failure}",
             "Authentication failures, by reason.");
         Meter.CreateObservableGauge("wschat.shard.queue_depth", () => Labelled(c.Shards.Select(s => s.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), "shard", i => c.Shards[i].QueueDepth),
             "{command}", "Commands waiting in each shard's queue.");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using WsChat.Core.Auth;
 using WsChat.Core.Diagnostics;
 using WsChat.Core.Protocol;
 
@@ -16,7 +17,9 @@ public class ChatMetricsTests
         m.Error(Array.IndexOf(ChatErrorLabels.ErrorCodes, "not_member"));
         m.Error(999);
         m.Error(-1);
-        m.AuthFailed(AuthFailureReason.Expired);
+        m.AuthFailed(AuthFailure.Expired);
+        m.AuthFailed(AuthFailure.None);
+        m.AuthFailed(AuthFailureReason.Timeout);
         m.RateLimited(RateLimitBucket.Connection);
         m.FloodClosed();
         Assert.Multiple(() =>
@@ -26,7 +29,9 @@ public class ChatMetricsTests
             Assert.That(m.MessagesReceived(ReceivedMessageType.Dm), Is.Zero);
             Assert.That(m.Errors(Array.IndexOf(ChatErrorLabels.ErrorCodes, "not_member")), Is.EqualTo(1));
             Assert.That(m.Errors(Array.IndexOf(ChatErrorLabels.ErrorCodes, "other")), Is.EqualTo(2), "codes out of range count as other");
-            Assert.That(m.AuthFailures(AuthFailureReason.Expired), Is.EqualTo(1));
+            Assert.That(m.AuthFailures(Array.IndexOf(ChatErrorLabels.AuthFailureReasons, "expired")), Is.EqualTo(1));
+            Assert.That(m.AuthFailures(Array.IndexOf(ChatErrorLabels.AuthFailureReasons, "timeout")), Is.EqualTo(1));
+            Assert.That(Enumerable.Range(0, ChatErrorLabels.AuthFailureReasons.Length).Sum(i => m.AuthFailures(i)), Is.EqualTo(2), "None is not a failure");
             Assert.That(m.RateLimitedTotal(RateLimitBucket.Connection), Is.EqualTo(1));
             Assert.That(m.RateLimitedTotal(RateLimitBucket.User), Is.Zero);
             Assert.That(m.FloodCloses, Is.EqualTo(1));
@@ -61,7 +66,10 @@ public class ChatMetricsTests
         Assert.Multiple(() =>
         {
             Assert.That(ChatErrorLabels.MessageTypes, Has.Length.EqualTo(Enum.GetValues<ReceivedMessageType>().Length));
-            Assert.That(ChatErrorLabels.AuthFailureReasons, Has.Length.EqualTo(Enum.GetValues<AuthFailureReason>().Length));
+            Assert.That(ChatErrorLabels.AuthFailureReasons, Has.Length.EqualTo(Enum.GetValues<AuthFailureReason>().Length + Enum.GetValues<AuthFailure>().Length - 1));
+            Assert.That(ChatErrorLabels.AuthFailureReasons, Is.Unique);
+            Assert.That(ChatErrorLabels.AuthFailureReasons[ChatErrorLabels.AuthSlot(AuthFailure.BadSignature)], Is.EqualTo("bad_signature"));
+            Assert.That(ChatErrorLabels.AuthFailureReasons[ChatErrorLabels.AuthSlot(AuthFailureReason.SubjectMismatch)], Is.EqualTo("subject_mismatch"));
             Assert.That(ChatErrorLabels.RateLimitBuckets, Has.Length.EqualTo(Enum.GetValues<RateLimitBucket>().Length));
             // PROTOCOL.md §4 lists eleven error codes.
             Assert.That(ChatErrorLabels.ErrorCodes, Has.Length.EqualTo(12));
@@ -113,7 +121,7 @@ public class ChatMetricsTests
             shard.DirectMessageSent(2);
             m.Error(3);
             m.RateLimited(RateLimitBucket.User);
-            m.AuthFailed(AuthFailureReason.Invalid);
+            m.AuthFailed(AuthFailure.BadSignature);
             m.Storage.BatchCommitted(32, TimeSpan.FromMilliseconds(2));
         }
 

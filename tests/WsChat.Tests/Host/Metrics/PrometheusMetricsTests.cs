@@ -35,7 +35,7 @@ public class PrometheusMetricsTests
         chat.MessageReceived(ReceivedMessageType.Message);
         chat.Error(Array.IndexOf(ChatErrorLabels.ErrorCodes, "rate_limited"));
         chat.RateLimited(RateLimitBucket.User);
-        chat.AuthFailed(AuthFailureReason.Invalid);
+        chat.AuthFailed(WsChat.Core.Auth.AuthFailure.BadSignature);
         chat.FloodClosed();
         chat.Shard(0).ConnectionsChanged(1);
         chat.Shard(1).ConnectionsChanged(1);
@@ -79,7 +79,7 @@ public class PrometheusMetricsTests
             Assert.That(doc.Value(MetricNames.Errors, "code=rate_limited"), Is.EqualTo(1));
             Assert.That(doc.Value(MetricNames.RateLimited, "bucket=user"), Is.EqualTo(1));
             Assert.That(doc.Value(MetricNames.FloodCloses), Is.EqualTo(1));
-            Assert.That(doc.Value(MetricNames.AuthFailures, "reason=invalid"), Is.EqualTo(1));
+            Assert.That(doc.Value(MetricNames.AuthFailures, "reason=bad_signature"), Is.EqualTo(1));
             Assert.That(doc.Value(MetricNames.ShardQueueDepth, "shard=1"), Is.EqualTo(5));
             Assert.That(doc.Value(MetricNames.ShardQueueDepth, "shard=0"), Is.Zero);
             Assert.That(doc.Value(MetricNames.MessageLatency + "_count"), Is.EqualTo(1));
