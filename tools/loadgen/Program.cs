@@ -22,6 +22,8 @@ internal static class Program
             return args.Length == 0 ? 2 : 0;
         }
 
+        if (args[0] == "report") return MarkdownReport.Run(args[1..], Console.Out);
+
         if (!OptionsParser.TryParse(args, out LoadOptions options, out string? error))
         {
             await Console.Error.WriteLineAsync($"loadgen: {error}\n\n{OptionsParser.Usage}").ConfigureAwait(false);

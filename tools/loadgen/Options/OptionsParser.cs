@@ -8,6 +8,7 @@ internal static class OptionsParser
 {
     public const string Usage = """
         usage: loadgen SCENARIO URL [options]
+               loadgen report RESULT.json...     (markdown tables of --json results, one row per server)
           SCENARIO               idle | fanout | churn | dm | history
           URL                    ws://127.0.0.1:8080/ws (loopback only)
           --secret S             mint HS256 tokens (sub=u<i>, name=u<i>, 1 h) signed with S, sent as ?token=
