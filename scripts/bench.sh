@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark: wschat against the Kestrel and Go baselines, back to back, on the same loadgen runs.
 #
-#   scripts/bench.sh                 # the figures of issue 5 (about 15 minutes on 2 cores)
+#   scripts/bench.sh                 # the figures of issue 5 (about 20 minutes on 2 cores)
 #   scripts/bench.sh --quick         # 1,000 connections, short runs: a smoke check of the whole pipeline
 #   BENCH_SERVERS="wschat kestrel" BENCH_SCENARIOS="fanout" scripts/bench.sh
 #
@@ -36,7 +36,7 @@ SOURCES="127.0.0.1-127.0.0.8"          # 8 source addresses: ~28k ephemeral port
 if [ "$QUICK" = 1 ]; then
   CONNS=1000; ROOMS=10; IDLE_S=10; RAMP="50:50:3"; RAMP_S=15; CHURN_RATE=50; CHURN_S=10
 else
-  CONNS=10000; ROOMS=100; IDLE_S=30; RAMP="250:250:5"; RAMP_S=40; CHURN_RATE=200; CHURN_S=60
+  CONNS=10000; ROOMS=100; IDLE_S=60; RAMP="250:250:5"; RAMP_S=40; CHURN_RATE=200; CHURN_S=60
 fi
 CONNS="${BENCH_CONNECTIONS:-$CONNS}"
 mkdir -p "$OUT"
