@@ -1,6 +1,15 @@
+using Microsoft.Extensions.Hosting;
+
 namespace WsChat.Host;
 
 internal static class Program
 {
-    private static int Main() => 0;
+    // Configuration: appsettings.json < WSCHAT_ environment variables < command line (section "WsChat").
+    // SIGTERM/SIGINT stop the host, which drains the server (ServerHostedService.StopAsync) and exits 0.
+    private static async Task<int> Main(string[] args)
+    {
+        using IHost host = WsChatHost.Build(args);
+        await host.RunAsync().ConfigureAwait(false);
+        return 0;
+    }
 }

@@ -1,0 +1,30 @@
+using WsChat.Host.Configuration;
+using WsChat.Net.Transport;
+
+namespace WsChat.Host.Endpoints;
+
+/// <summary>
+/// Every route of the wschat server in one place (PROTOCOL.md §1). Add new endpoints here: <c>/ws</c> (chat),
+/// <c>/metrics</c>, static files at <c>/</c>.
+/// </summary>
+internal static class ServerEndpoints
+{
+    public static void Map(WebSocketServer server, WsChatOptions options, IServiceProvider services)
+    {
+        _ = services;   // for endpoints that need services (the chat server, metrics)
+        server.MapHttp("/healthz", new HealthHandler());
+        server.MapHttp("/readyz", new ReadinessHandler(server));
+        if (options.Echo.Enabled)
+        {
+            // PROTOCOL.md §1: for RFC 6455 conformance suites; off by default.
+            server.MapWebSocket("/echo", new EchoHandler(), new WebSocketEndpointOptions
+            {
+                MaxMessageBytes = options.Echo.MaxMessageBytes,
+                // A 16 MiB message may legitimately come in many small fragments (Autobahn 9.x sends 64 KiB of 1-byte frames... in chops).
+                MaxFramesPerMessage = int.MaxValue,
+            });
+        }
+
+        // /ws answers 404 until the chat endpoint is wired here (issue 3).
+    }
+}

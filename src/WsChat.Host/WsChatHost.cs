@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using WsChat.Host.Configuration;
+
+namespace WsChat.Host;
+
+/// <summary>Builds the wschat host: configuration, logging and the server as a hosted service.</summary>
+internal static class WsChatHost
+{
+    public static IHost Build(string[] args)
+    {
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,   // appsettings.json next to wschat.dll, wherever it is run from
+        });
+
+        // WSCHAT_PORT=9000 and WSCHAT_ECHO__ENABLED=true land in the "WsChat" section; the command line
+        // (--WsChat:Port=9000) is added again after them so that it still wins.
+        ((IConfigurationBuilder)builder.Configuration).Add(new WsChatEnvironmentSource());
+        builder.Configuration.AddCommandLine(args);
+
+        WsChatOptions options = builder.Configuration.GetSection(WsChatOptions.Section).Get<WsChatOptions>() ?? new WsChatOptions();
+        options.Validate();
+        builder.Services.AddSingleton(options);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + options.CloseTimeout + TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton<ServerHostedService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ServerHostedService>());
+        return builder.Build();
+    }
+}

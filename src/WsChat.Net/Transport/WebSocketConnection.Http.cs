@@ -1,0 +1,204 @@
+using System.Buffers;
+using WsChat.Net.Http;
+using WsChat.Net.WebSockets;
+
+namespace WsChat.Net.Transport;
+
+public sealed partial class WebSocketConnection
+{
+    // Below this many buffered bytes the head is re-parsed on every receive, so garbage is refused at once; past
+    // it only when a line ends or a limit is crossed, so a client dribbling a 32 KiB head byte by byte costs
+    // linear, not quadratic, parsing work.
+    private const int EagerParseBytes = 1024;
+
+    /// <summary>
+    /// Reads the request head (within <see cref="WebSocketServerOptions.RequestHeadTimeout"/>), routes it and either
+    /// upgrades (true) or answers with a plain response and returns false (the caller lingers, then closes).
+    /// </summary>
+    private async Task<bool> HandshakeAsync()
+    {
+        SetDeadline(_server.Options.RequestHeadTimeout);
+        WebSocketServerOptions options = _server.Options;
+        int maxBuffered = options.MaxRequestHeadBytes + 1;   // one byte past the limit makes the parser answer 431
+        HttpRequestHead? head = null;
+        try
+        {
+            int headLength;
+            while (true)
+            {
+                int before = _input.Length;
+                int received = await ReceiveAsync(maxBuffered).ConfigureAwait(false);
+                if (Phase != ConnectionPhase.Handshaking) return false;   // the timer answered 408
+                if (received == 0) return false;                          // gone before finishing its head
+                if (received > 0 && !WorthParsing(before, received)) continue;
+
+                head ??= _server.RentHead();
+                OperationStatus status = RequestHeadParser.TryParse(_input.Readable, head, _server.HeadLimits, out headLength, out int statusCode);
+                if (status == OperationStatus.Done) break;
+                if (status == OperationStatus.InvalidData)
+                {
+                    if (!TryMovePhase(ConnectionPhase.Handshaking, ConnectionPhase.Upgrading)) return false;
+                    await RespondAsync(HttpResponses.ForStatus(statusCode)).ConfigureAwait(false);
+                    return false;
+                }
+
+                if (received < 0)
+                {
+                    // Buffer at the limit and still no verdict: cannot happen with a parser that enforces the same
+                    // limit, but never loop on a full buffer.
+                    if (!TryMovePhase(ConnectionPhase.Handshaking, ConnectionPhase.Upgrading)) return false;
+                    await RespondAsync(HttpResponses.ForStatus(431)).ConfigureAwait(false);
+                    return false;
+                }
+            }
+
+            // The head is complete: from here the timer's head timeout no longer applies (it raced us to this CAS).
+            if (!TryMovePhase(ConnectionPhase.Handshaking, ConnectionPhase.Upgrading)) return false;
+            SetDeadline(options.CloseTimeout);   // bounds writing the response to a peer that does not read
+            _input.Consume(headLength);          // bytes after the head (a client that did not wait for 101) stay
+            return await RouteAsync(head).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (head is not null) WebSocketServer.ReturnHead(head);
+        }
+    }
+
+    private bool WorthParsing(int before, int received)
+    {
+        int total = before + received;
+        if (total <= EagerParseBytes) return true;
+        if (before < _server.Options.MaxRequestLineBytes && total >= _server.Options.MaxRequestLineBytes) return true;
+        if (total > _server.Options.MaxRequestHeadBytes) return true;
+        ReadOnlySequence<byte> fresh = _input.Readable.Slice(before);
+        return fresh.PositionOf((byte)'\n') is not null;
+    }
+
+    private async Task<bool> RouteAsync(HttpRequestHead head)
+    {
+        Route route = _server.Routes.Find(head.Path);
+        if (route.WebSocket is { } endpoint) return await UpgradeAsync(head, endpoint).ConfigureAwait(false);
+
+        if (route.Http is null)
+        {
+            await RespondAsync(HttpResponses.NotFound).ConfigureAwait(false);
+            return false;
+        }
+
+        bool isHead = head.Method.SequenceEqual("HEAD"u8);
+        if (!head.IsGet && !isHead)
+        {
+            await RespondAsync(HttpResponses.MethodNotAllowed).ConfigureAwait(false);
+            return false;
+        }
+
+        HttpResponse response;
+        try
+        {
+            response = route.Http.Handle(new HttpRequest(head, this));
+        }
+        catch (Exception e)
+        {
+            Log.HttpHandlerFailed(_server.Logger, _id, e);
+            await RespondAsync(HttpResponses.ForStatus(500)).ConfigureAwait(false);
+            return false;
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(HttpResponseWriter.MaxHeadLength + (isHead ? 0 : response.Body.Length));
+        try
+        {
+            int length = HttpResponseWriter.Write(buffer, in response, includeBody: !isHead);
+            await SendAllAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        ShutdownSend();
+        return false;
+    }
+
+    private async Task<bool> UpgradeAsync(HttpRequestHead head, WebSocketEndpoint endpoint)
+    {
+        if (!head.IsGet)
+        {
+            await RespondAsync(HttpResponses.MethodNotAllowed).ConfigureAwait(false);
+            return false;
+        }
+
+        // RFC 6455 §4.2.1-§4.2.2: Upgrade, Connection, version 13, a 16-byte key, and the Origin rule (PROTOCOL.md §5).
+        byte[] response = ArrayPool<byte>.Shared.Rent(WebSocketHandshake.MaxResponseLength);
+        try
+        {
+            int status = WebSocketHandshake.Validate(head, _server.Options.AllowedOrigins);
+            if (status != 0)
+            {
+                await RespondAsync(HttpResponses.ForStatus(status)).ConfigureAwait(false);
+                return false;
+            }
+
+            if (_server.State != WebSocketServerState.Running)
+            {
+                await RespondAsync(HttpResponses.ForStatus(503)).ConfigureAwait(false);
+                return false;
+            }
+
+            UpgradeDecision decision;
+            try
+            {
+                decision = endpoint.Handler.OnUpgrade(new HttpRequest(head, this));
+            }
+            catch (Exception e)
+            {
+                Log.HandlerFailed(_server.Logger, _id, e);
+                await RespondAsync(HttpResponses.ForStatus(500)).ConfigureAwait(false);
+                return false;
+            }
+
+            if (!decision.IsAccepted)
+            {
+                await RespondAsync(HttpResponses.ForStatus(decision.StatusCode)).ConfigureAwait(false);
+                return false;
+            }
+
+            int length = WebSocketHandshake.WriteAcceptResponse(head, response);
+            _endpoint = endpoint;
+            _userState = decision.State;
+            _reader = new WebSocketReader(isServer: true, endpoint.Options.MaxMessageBytes, endpoint.Options.MaxFramesPerMessage);
+            await SendAllAsync(response.AsMemory(0, length)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(response);
+        }
+
+        if (!TryMovePhase(ConnectionPhase.Upgrading, ConnectionPhase.Open)) return false;
+        ClearDeadline();
+        _opened = true;
+        _server.OnConnectionOpened();
+        try
+        {
+            endpoint.Handler.OnOpen(this);
+        }
+        catch (Exception e)
+        {
+            Log.HandlerFailed(_server.Logger, _id, e);
+            StartClose(WebSocketCloseCode.InternalError, "internal error", fail: true);
+            return false;
+        }
+
+        // A drain that began while we upgraded missed this connection: close it the same way.
+        if (_server.State != WebSocketServerState.Running) StartClose(WebSocketCloseCode.GoingAway, "server shutting down", fail: false);
+
+        // Frames the client sent right behind its head are processed before the next receive.
+        return _input.IsEmpty || ProcessFrames();
+    }
+
+    /// <summary>Answers with a canned response and shuts our side down (the caller lingers, then closes).</summary>
+    private async Task RespondAsync(ReadOnlyMemory<byte> response)
+    {
+        await SendAllAsync(response).ConfigureAwait(false);
+        ShutdownSend();
+    }
+}

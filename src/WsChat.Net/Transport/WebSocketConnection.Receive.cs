@@ -1,0 +1,223 @@
+using System.Buffers;
+using System.Net.Sockets;
+using WsChat.Net.WebSockets;
+
+namespace WsChat.Net.Transport;
+
+public sealed partial class WebSocketConnection
+{
+    private bool _opened;           // OnOpen was called: OnClose is owed
+    private bool _lastReadFilled;   // the last receive filled the buffer: more is probably waiting, skip the zero-byte wait
+
+    /// <summary>
+    /// The connection's one loop: request head, upgrade, messages, close handshake, linger. Started by the accept
+    /// loop; catches everything (a misbehaving peer or handler never reaches the server) and cleans up once.
+    /// </summary>
+    internal async Task RunAsync()
+    {
+        try
+        {
+            bool upgraded = await HandshakeAsync().ConfigureAwait(false);
+            if (upgraded) await ReceiveMessagesAsync().ConfigureAwait(false);
+            await LingerAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsConnectionGone(e))
+        {
+            // Reset by the peer, or aborted by a timeout or the server stopping: nothing to tell anyone.
+            if (_closeCode == WebSocketCloseCode.None) _closeCode = WebSocketCloseCode.AbnormalClosure;
+        }
+        catch (Exception e)
+        {
+            // A bug of ours: log once with the connection id, try to say 1011, and close.
+            Log.ConnectionFailed(_server.Logger, _id, e);
+            if (_closeCode == WebSocketCloseCode.None) _closeCode = WebSocketCloseCode.InternalError;
+            TrySendInternalErrorClose();
+        }
+        finally
+        {
+            Cleanup();
+        }
+    }
+
+    /// <summary>Waits for bytes without holding a buffer, then receives into a rented one. 0 = end of stream.</summary>
+    private async ValueTask<int> ReceiveAsync(int maxBuffered)
+    {
+        if (_input.IsEmpty && !_lastReadFilled)
+        {
+            // An idle connection parks here holding no receive buffer (the zero-byte receive completes when bytes
+            // arrive, docs/architecture.md "Memory").
+            _input.Release();
+            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+        }
+
+        Memory<byte> buffer = _input.GetWritable(maxBuffered);
+        if (buffer.IsEmpty) return -1;
+        int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+        _lastReadFilled = received == buffer.Length;
+        if (received > 0)
+        {
+            _input.Advance(received);
+            _server.Touch(_id, Environment.TickCount64);
+        }
+
+        return received;
+    }
+
+    private async Task ReceiveMessagesAsync()
+    {
+        while (true)
+        {
+            int received = await ReceiveAsync(int.MaxValue).ConfigureAwait(false);
+            if (received == 0)
+            {
+                // TCP ended without a close frame (RFC 6455 §7.1.5: 1006); or after the peer's close, as it should.
+                if (_closeCode == WebSocketCloseCode.None) _closeCode = WebSocketCloseCode.AbnormalClosure;
+                return;
+            }
+
+            if (!ProcessFrames()) return;
+        }
+    }
+
+    /// <summary>Turns the buffered bytes into events and dispatches them. False when the loop should stop reading
+    /// frames (the peer's close arrived, or the connection failed).</summary>
+    private bool ProcessFrames()
+    {
+        ReadOnlySequence<byte> input = _input.Readable;
+        long length = input.Length;
+        bool keepReading = true;
+        while (keepReading)
+        {
+            OperationStatus status = _reader.TryRead(ref input, out WebSocketEvent evt, out WebSocketCloseCode error);
+            if (status == OperationStatus.NeedMoreData) break;
+            if (status != OperationStatus.Done)
+            {
+                // RFC 6455 §7.1.7: fail the connection with the close code the reader chose (1002, 1007, 1009).
+                StartClose(error, CloseReasons.For(error), fail: true);
+                keepReading = false;
+                input = input.Slice(input.End);
+                break;
+            }
+
+            keepReading = Dispatch(in evt);
+        }
+
+        _input.Consume(length - input.Length);
+        return keepReading;
+    }
+
+    private bool Dispatch(in WebSocketEvent evt)
+    {
+        switch (evt.Type)
+        {
+            case WebSocketEventType.Message:
+                // After our close frame the peer may still send data (RFC 6455 §7.1.2); it is read and dropped.
+                if (Phase != ConnectionPhase.Open) return true;
+                try
+                {
+                    _endpoint!.Handler.OnMessage(this, evt.Opcode, evt.Payload.Span);
+                }
+                catch (Exception e)
+                {
+                    Log.HandlerFailed(_server.Logger, _id, e);
+                    StartClose(WebSocketCloseCode.InternalError, "internal error", fail: true);
+                    return false;
+                }
+
+                return true;
+            case WebSocketEventType.Ping:
+                // RFC 6455 §5.5.3: a pong with the same payload, as soon as practical.
+                Enqueue(ControlFrames.Pong(evt.Payload.Span), control: true);
+                return true;
+            case WebSocketEventType.Close:
+                OnPeerClose(evt.CloseCode);
+                return false;
+            default:
+                return true;   // a pong: the bytes already counted as activity for the heartbeat
+        }
+    }
+
+    /// <summary>
+    /// After the handshake (or an HTTP response): keep reading and dropping bytes until the peer closes TCP, so that
+    /// the socket is never closed with unread data (which would send an RST that can destroy our close frame or
+    /// response in flight). Bounded by the close timeout: the timer aborts the socket.
+    /// </summary>
+    private async Task LingerAsync()
+    {
+        ConnectionPhase phase = Phase;
+        if (phase != ConnectionPhase.Lingering && phase != ConnectionPhase.Closed)
+        {
+            SetPhase(ConnectionPhase.Lingering);
+            SetDeadline(_server.Options.CloseTimeout);
+        }
+
+        _reader.Reset();
+        _input.Release();
+        _lastReadFilled = false;
+        while (Volatile.Read(ref _aborted) == 0)
+        {
+            _input.Release();   // discard: nothing read from here on is interpreted
+            int received = await ReceiveAsync(InputBuffer.MinReadSize).ConfigureAwait(false);
+            if (received <= 0) break;
+        }
+
+        // The peer closed its side. If our close frame is still on its way, give the sender until the deadline.
+        while (Volatile.Read(ref _aborted) == 0 && IsSending())
+        {
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+    }
+
+    private bool IsSending()
+    {
+        _outbound.Enter();
+        bool sending = _outbound.SenderActive;
+        _outbound.Exit();
+        return sending;
+    }
+
+    private void TrySendInternalErrorClose()
+    {
+        if (Phase is ConnectionPhase.Open or ConnectionPhase.CloseReceived or ConnectionPhase.CloseSent && !IsSending())
+        {
+            Span<byte> frame = stackalloc byte[4];
+            frame[0] = 0x80 | (byte)WebSocketOpcode.Close;
+            frame[1] = 2;
+            frame[2] = (byte)((int)WebSocketCloseCode.InternalError >> 8);
+            frame[3] = (byte)((int)WebSocketCloseCode.InternalError & 0xFF);
+            TrySendNow(frame);
+            ShutdownSend();
+        }
+    }
+
+    private void Cleanup()
+    {
+        SetPhase(ConnectionPhase.Closed);
+        try
+        {
+            _reader.Reset();
+        }
+        finally
+        {
+            _input.Release();
+            Abort();
+            _server.Connections.Remove(_id);
+            if (_opened)
+            {
+                try
+                {
+                    _endpoint!.Handler.OnClose(this, _closeCode == WebSocketCloseCode.None ? WebSocketCloseCode.AbnormalClosure : _closeCode);
+                }
+                catch (Exception e)
+                {
+                    Log.HandlerFailed(_server.Logger, _id, e);
+                }
+            }
+
+            _server.OnConnectionClosed(this, _opened);
+        }
+    }
+
+    private bool IsConnectionGone(Exception e) =>
+        e is SocketException or ObjectDisposedException || (e is OperationCanceledException && Volatile.Read(ref _aborted) != 0);
+}

@@ -1,0 +1,232 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using WsChat.Net.Http;
+
+namespace WsChat.Net.Transport;
+
+/// <summary>
+/// An HTTP/1.1 + WebSocket (RFC 6455) server on its own listener over raw sockets. Map endpoints, then
+/// <see cref="Start"/>; stop with <see cref="DrainAsync"/> (graceful) or <see cref="DisposeAsync"/> (abrupt).
+/// </summary>
+/// <example>
+/// <code>
+/// var server = new WebSocketServer(new WebSocketServerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 8080) });
+/// server.MapWebSocket("/echo", new EchoHandler(), new WebSocketEndpointOptions { MaxMessageBytes = 16 &lt;&lt; 20 });
+/// server.MapHttp("/healthz", new OkHandler());
+/// server.Start();
+/// </code>
+/// </example>
+/// <remarks>
+/// Threads: one accept loop, one receive loop per connection (an async loop parked on a zero-byte receive while
+/// idle), one sender per connection while it has frames queued, and one timer for every connection's timeouts and
+/// heartbeats. Handlers run on the receive loops. Mapping is not thread-safe and must happen before
+/// <see cref="Start"/>; everything else is thread-safe.
+/// </remarks>
+public sealed partial class WebSocketServer : IAsyncDisposable
+{
+    private readonly RouteTable _routes = new();
+    private readonly RequestHeadLimits _headLimits;
+    private readonly CancellationTokenSource _stopping = new();
+    private Socket? _listener;
+    private Task _acceptLoop = Task.CompletedTask;
+    private Task _timerLoop = Task.CompletedTask;
+    private int _state;                 // WebSocketServerState
+    private int _openWebSockets;        // upgraded and not yet closed: what a drain waits for
+    private TaskCompletionSource? _drained;
+
+    /// <summary>Creates a server; nothing listens until <see cref="Start"/>.</summary>
+    /// <param name="options">Settings; validated here.</param>
+    /// <param name="loggerFactory">Where the server logs (category <c>WsChat.Net.WebSocketServer</c>); none by default.</param>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public WebSocketServer(WebSocketServerOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("WsChat.Net.WebSocketServer");
+        _headLimits = new RequestHeadLimits
+        {
+            MaxRequestLineLength = options.MaxRequestLineBytes,
+            MaxHeadLength = options.MaxRequestHeadBytes,
+            MaxHeaderCount = options.MaxRequestHeaders,
+        };
+    }
+
+    /// <summary>The options the server was created with.</summary>
+    public WebSocketServerOptions Options { get; }
+
+    /// <summary>Where the server listens (with the actual port when <see cref="WebSocketServerOptions.Endpoint"/> had port 0).</summary>
+    /// <exception cref="InvalidOperationException">The server has not been started.</exception>
+    public IPEndPoint LocalEndPoint => (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("The server is not started.");
+
+    /// <summary>Starting, Running, Draining or Stopped. Thread-safe.</summary>
+    public WebSocketServerState State => (WebSocketServerState)Volatile.Read(ref _state);
+
+    /// <summary>Open TCP connections (in their HTTP handshake, upgraded, or closing). Thread-safe.</summary>
+    public int ConnectionCount => Connections.Count;
+
+    /// <summary>Upgraded WebSocket connections not yet closed. Thread-safe.</summary>
+    public int WebSocketCount => Volatile.Read(ref _openWebSockets);
+
+    internal ConnectionTable Connections { get; } = new();
+
+    internal ILogger Logger { get; }
+
+    internal RequestHeadLimits HeadLimits => _headLimits;
+
+    internal RouteTable Routes => _routes;
+
+    /// <summary>Maps <paramref name="path"/> (exact, without query) to a WebSocket endpoint.</summary>
+    /// <param name="path">The request path, starting with '/'.</param>
+    /// <param name="handler">The endpoint's handler, shared by all its connections.</param>
+    /// <param name="options">Message limits; defaults of <see cref="WebSocketEndpointOptions"/> when null.</param>
+    /// <exception cref="ArgumentException">The path is invalid or mapped already.</exception>
+    /// <exception cref="InvalidOperationException">The server has been started.</exception>
+    public void MapWebSocket(string path, IWebSocketHandler handler, WebSocketEndpointOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        options ??= new WebSocketEndpointOptions();
+        options.Validate();
+        EnsureNotStarted();
+        _routes.AddExact(path, new Route(new WebSocketEndpoint(handler, options), null));
+    }
+
+    /// <summary>Maps <paramref name="path"/> (exact, without query) to a plain HTTP handler (GET and HEAD; others get 405).</summary>
+    /// <exception cref="ArgumentException">The path is invalid or mapped already.</exception>
+    /// <exception cref="InvalidOperationException">The server has been started.</exception>
+    public void MapHttp(string path, IHttpHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        EnsureNotStarted();
+        _routes.AddExact(path, new Route(null, handler));
+    }
+
+    /// <summary>Maps every path starting with <paramref name="prefix"/> (e.g. <c>/static/</c>) to a plain HTTP handler;
+    /// exact paths win, then the longest prefix.</summary>
+    /// <exception cref="ArgumentException">The prefix is invalid or mapped already.</exception>
+    /// <exception cref="InvalidOperationException">The server has been started.</exception>
+    public void MapHttpPrefix(string prefix, IHttpHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        EnsureNotStarted();
+        _routes.AddPrefix(prefix, new Route(null, handler));
+    }
+
+    /// <summary>Answers every path no other mapping matches (instead of 404), e.g. with static files.</summary>
+    /// <exception cref="InvalidOperationException">The server has been started.</exception>
+    public void MapFallback(IHttpHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        EnsureNotStarted();
+        _routes.SetFallback(new Route(null, handler));
+    }
+
+    /// <summary>Binds the listener and starts accepting. Returns once listening.</summary>
+    /// <exception cref="SocketException">The endpoint cannot be bound (in use, no permission).</exception>
+    /// <exception cref="InvalidOperationException">Started already.</exception>
+    public void Start()
+    {
+        if (Interlocked.CompareExchange(ref _state, (int)WebSocketServerState.Running, (int)WebSocketServerState.Starting) != (int)WebSocketServerState.Starting)
+        {
+            throw new InvalidOperationException("The server was started already.");
+        }
+
+        var listener = new Socket(Options.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (Options.Endpoint.AddressFamily == AddressFamily.InterNetworkV6) listener.DualMode = true;
+            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            listener.Bind(Options.Endpoint);
+            listener.Listen(Options.Backlog);
+        }
+        catch
+        {
+            listener.Dispose();
+            Volatile.Write(ref _state, (int)WebSocketServerState.Stopped);
+            throw;
+        }
+
+        _listener = listener;
+        Log.Listening(Logger, listener.LocalEndPoint!);
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+        _timerLoop = Task.Run(TimerLoopAsync);
+    }
+
+    /// <summary>Finds a live connection by <see cref="WebSocketConnection.Id"/>. Thread-safe.</summary>
+    /// <returns>False when no such connection is open (it closed; its slot may hold a newer one).</returns>
+    public bool TryGetConnection(long id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out WebSocketConnection? connection) =>
+        Connections.TryGet(id, out connection);
+
+    private void EnsureNotStarted()
+    {
+        if (State != WebSocketServerState.Starting) ThrowHelper.ThrowStarted();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        Socket listener = _listener!;
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                if (_stopping.IsCancellationRequested) return;
+                // EMFILE and friends: back off a little instead of spinning; the backlog holds the clients meanwhile.
+                Log.AcceptFailed(Logger, e);
+                await Task.Delay(50).ConfigureAwait(false);
+                continue;
+            }
+
+            try
+            {
+                // Chat frames are small and latency matters: never wait for Nagle to fill a segment.
+                socket.NoDelay = true;
+                // Non-blocking sends from any thread (WebSocketConnection.SendAllAsync); async operations are unaffected.
+                socket.Blocking = false;
+                var connection = new WebSocketConnection(this, socket);
+                _ = connection.RunAsync();
+            }
+            catch (Exception e)
+            {
+                Log.AcceptFailed(Logger, e);
+                socket.Dispose();
+            }
+        }
+    }
+
+    internal HttpRequestHead RentHead() => HeadPool.Rent();
+
+    internal static void ReturnHead(HttpRequestHead head) => HeadPool.Return(head);
+
+    /// <summary>Sets the timer deadline of connection <paramref name="id"/> (0 = none).</summary>
+    internal void SetDeadline(long id, long at)
+    {
+        ref ConnectionSlot slot = ref Connections[(int)id];
+        if (slot.Generation == (int)(id >> 32)) Volatile.Write(ref slot.Deadline, at);
+    }
+
+    /// <summary>Records that bytes arrived on connection <paramref name="id"/> (the heartbeat's measure of life).</summary>
+    internal void Touch(long id, long now)
+    {
+        ref ConnectionSlot slot = ref Connections[(int)id];
+        if (slot.Generation == (int)(id >> 32)) Volatile.Write(ref slot.LastReceive, now);
+    }
+
+    internal void OnConnectionOpened() => Interlocked.Increment(ref _openWebSockets);
+
+    internal void OnConnectionClosed(WebSocketConnection connection, bool opened)
+    {
+        if (!opened) return;
+        if (Interlocked.Decrement(ref _openWebSockets) == 0 && State == WebSocketServerState.Draining) Volatile.Read(ref _drained)?.TrySetResult();
+    }
+}

@@ -1,0 +1,46 @@
+using System.Net;
+using WsChat.Host.Endpoints;
+using WsChat.Net.Transport;
+
+namespace WsChat.Tests.Support;
+
+/// <summary>A <see cref="WebSocketServer"/> on 127.0.0.1:0 with the host's /echo, /healthz and /readyz.</summary>
+internal sealed class TestServer : IAsyncDisposable
+{
+    private TestServer(WebSocketServer server) => Server = server;
+
+    public WebSocketServer Server { get; }
+
+    public IPEndPoint EndPoint => Server.LocalEndPoint;
+
+    public Uri Uri(string path) => new($"ws://127.0.0.1:{EndPoint.Port}{path}");
+
+    /// <summary>Starts a server; <paramref name="configure"/> maps extra endpoints before start.</summary>
+    public static TestServer Start(WebSocketServerOptions? options = null, Action<WebSocketServer>? configure = null, int echoMaxMessageBytes = 16 * 1024 * 1024)
+    {
+        options ??= new WebSocketServerOptions();
+        var server = new WebSocketServer(new WebSocketServerOptions
+        {
+            Endpoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Backlog = options.Backlog,
+            MaxRequestLineBytes = options.MaxRequestLineBytes,
+            MaxRequestHeadBytes = options.MaxRequestHeadBytes,
+            MaxRequestHeaders = options.MaxRequestHeaders,
+            RequestHeadTimeout = options.RequestHeadTimeout,
+            CloseTimeout = options.CloseTimeout,
+            MaxOutboundBytes = options.MaxOutboundBytes,
+            HeartbeatInterval = options.HeartbeatInterval,
+            AllowedOrigins = options.AllowedOrigins,
+            DrainTimeout = options.DrainTimeout,
+            TimerResolution = options.TimerResolution,
+        });
+        server.MapWebSocket("/echo", new EchoHandler(), new WebSocketEndpointOptions { MaxMessageBytes = echoMaxMessageBytes, MaxFramesPerMessage = int.MaxValue });
+        server.MapHttp("/healthz", new HealthHandler());
+        server.MapHttp("/readyz", new ReadinessHandler(server));
+        configure?.Invoke(server);
+        server.Start();
+        return new TestServer(server);
+    }
+
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
+}
