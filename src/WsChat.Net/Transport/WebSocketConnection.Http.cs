@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using WsChat.Net.Http;
 using WsChat.Net.WebSockets;
 
@@ -104,11 +105,16 @@ public sealed partial class WebSocketConnection
             return false;
         }
 
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(HttpResponseWriter.MaxHeadLength + (isHead ? 0 : response.Body.Length));
+        int contentTypeLength = Encoding.ASCII.GetByteCount(response.ContentType);
+        int bodyLength = isHead ? 0 : response.Body.Length;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(HttpResponses.MaxHeadLengthWithoutContentType + contentTypeLength + bodyLength);
         try
         {
-            int length = HttpResponseWriter.Write(buffer, in response, includeBody: !isHead);
-            await SendAllAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);
+            Span<byte> contentType = buffer.AsSpan(buffer.Length - contentTypeLength);
+            Encoding.ASCII.GetBytes(response.ContentType, contentType);
+            int length = HttpResponses.WriteHead(buffer, response.StatusCode, contentType, response.Body.Length);
+            if (!isHead) response.Body.Span.CopyTo(buffer.AsSpan(length));
+            await SendAllAsync(buffer.AsMemory(0, length + bodyLength)).ConfigureAwait(false);
         }
         finally
         {
@@ -121,20 +127,15 @@ public sealed partial class WebSocketConnection
 
     private async Task<bool> UpgradeAsync(HttpRequestHead head, WebSocketEndpoint endpoint)
     {
-        if (!head.IsGet)
-        {
-            await RespondAsync(HttpResponses.MethodNotAllowed).ConfigureAwait(false);
-            return false;
-        }
-
         // RFC 6455 §4.2.1-§4.2.2: Upgrade, Connection, version 13, a 16-byte key, and the Origin rule (PROTOCOL.md §5).
-        byte[] response = ArrayPool<byte>.Shared.Rent(WebSocketHandshake.MaxResponseLength);
+        // The method is checked there too (405).
+        byte[] response = ArrayPool<byte>.Shared.Rent(WebSocketHandshake.SwitchingProtocolsLength);
         try
         {
-            int status = WebSocketHandshake.Validate(head, _server.Options.AllowedOrigins);
-            if (status != 0)
+            HandshakeResult result = WebSocketHandshake.Validate(head, _server.Origins);
+            if (result != HandshakeResult.Accepted)
             {
-                await RespondAsync(HttpResponses.ForStatus(status)).ConfigureAwait(false);
+                await RespondAsync(WebSocketHandshake.RejectionResponse(result)).ConfigureAwait(false);
                 return false;
             }
 
@@ -158,11 +159,11 @@ public sealed partial class WebSocketConnection
 
             if (!decision.IsAccepted)
             {
-                await RespondAsync(HttpResponses.ForStatus(decision.StatusCode)).ConfigureAwait(false);
+                await RespondStatusAsync(decision.StatusCode).ConfigureAwait(false);
                 return false;
             }
 
-            int length = WebSocketHandshake.WriteAcceptResponse(head, response);
+            int length = WebSocketHandshake.WriteSwitchingProtocols(head, response);
             _endpoint = endpoint;
             _userState = decision.State;
             _reader = new WebSocketReader(isServer: true, endpoint.Options.MaxMessageBytes, endpoint.Options.MaxFramesPerMessage);
@@ -193,6 +194,28 @@ public sealed partial class WebSocketConnection
 
         // Frames the client sent right behind its head are processed before the next receive.
         return _input.IsEmpty || ProcessFrames();
+    }
+
+    /// <summary>Answers with an empty response of <paramref name="status"/> (canned when there is one).</summary>
+    private async Task RespondStatusAsync(int status)
+    {
+        ReadOnlyMemory<byte> canned = HttpResponses.ForStatus(status);
+        if (status == 500 || !canned.Span.SequenceEqual(HttpResponses.InternalServerError.Span))
+        {
+            await RespondAsync(canned).ConfigureAwait(false);
+            return;
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(HttpResponses.MaxHeadLengthWithoutContentType + 32);
+        try
+        {
+            int length = HttpResponses.WriteHead(buffer, status, "text/plain; charset=utf-8"u8, 0);
+            await RespondAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Answers with a canned response and shuts our side down (the caller lingers, then closes).</summary>

@@ -52,6 +52,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             MaxHeadLength = options.MaxRequestHeadBytes,
             MaxHeaderCount = options.MaxRequestHeaders,
         };
+        Origins = new OriginPolicy(options.AllowedOrigins);
     }
 
     /// <summary>The options the server was created with.</summary>
@@ -75,6 +76,8 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     internal ILogger Logger { get; }
 
     internal RequestHeadLimits HeadLimits => _headLimits;
+
+    internal OriginPolicy Origins { get; }
 
     internal RouteTable Routes => _routes;
 
