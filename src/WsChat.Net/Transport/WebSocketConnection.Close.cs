@@ -68,6 +68,10 @@ public sealed partial class WebSocketConnection
         bool senderIdle = !_outbound.SenderActive;
         if (senderIdle) _outbound.ReleaseAll();
         _outbound.Exit();
+        // Our receive is always pending; .NET turns the close of a socket with a cancelled operation into an RST
+        // (SO_LINGER 0) unless the send side was shut down first. FIN after whatever the kernel still holds (our
+        // close frame) is what the peer should see.
+        ShutdownSend();
         _socket.Dispose();
     }
 

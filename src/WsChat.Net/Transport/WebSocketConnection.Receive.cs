@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using WsChat.Net.WebSockets;
 
 namespace WsChat.Net.Transport;
@@ -40,6 +41,8 @@ public sealed partial class WebSocketConnection
     }
 
     /// <summary>Waits for bytes without holding a buffer, then receives into a rented one. 0 = end of stream.</summary>
+    /// <remarks>Called once per read: its state machine comes from a pool, so a read that has to wait allocates nothing.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReceiveAsync(int maxBuffered)
     {
         if (_input.IsEmpty && !_lastReadFilled)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using WsChat.Net.Buffers;
 
 namespace WsChat.Net.Transport;
@@ -175,6 +176,7 @@ public sealed partial class WebSocketConnection
         return SendRestAsync(bytes[Math.Max(sent, 0)..]);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendRestAsync(ReadOnlyMemory<byte> rest)
     {
         while (!rest.IsEmpty)
