@@ -1,0 +1,70 @@
+using WsChat.Core.Sessions;
+
+namespace WsChat.Core.Rooms;
+
+/// <summary>
+/// One chat room: its members, the users they belong to, the newest id and the last messages.
+/// Created on the first <c>join</c>; owned by the shard <c>hash(name) % N</c>: not thread-safe.
+/// </summary>
+internal sealed class Room
+{
+    private readonly Dictionary<string, RoomUser> _users = new(StringComparer.Ordinal);
+
+    public Room(string name, int historySize)
+    {
+        Name = name;
+        History = new MessageRing(historySize);
+    }
+
+    public string Name { get; }
+
+    /// <summary>The newest message id given out in this room, 0 before the first.</summary>
+    public long LastId { get; set; }
+
+    /// <summary>The last messages (PROTOCOL.md §3 <c>history</c>, <c>join</c> with <c>since</c>).</summary>
+    public MessageRing History { get; }
+
+    public MemberSet Members { get; } = new();
+
+    /// <summary>The distinct users of the members, for <c>joined</c> and <c>users</c>.</summary>
+    public Dictionary<string, RoomUser>.ValueCollection Users => _users.Values;
+
+    /// <summary>
+    /// Adds a member. <paramref name="firstOfUser"/> is true when no other connection of the same
+    /// user was a member (then the others are told <c>presence</c> online).
+    /// </summary>
+    /// <returns>False when <paramref name="session"/> is a member already.</returns>
+    public bool Add(ChatSession session, out bool firstOfUser)
+    {
+        firstOfUser = false;
+        if (!Members.Add(session)) return false;
+        if (!_users.TryGetValue(session.UserId, out RoomUser? user))
+        {
+            user = new RoomUser(session.UserId, session.Username);
+            _users.Add(session.UserId, user);
+            firstOfUser = true;
+        }
+
+        user.Connections++;
+        return true;
+    }
+
+    /// <summary>
+    /// Removes a member. <paramref name="lastOfUser"/> is true when it was the user's last connection
+    /// here (then the others are told <c>presence</c> offline).
+    /// </summary>
+    /// <returns>False when <paramref name="session"/> was not a member.</returns>
+    public bool Remove(ChatSession session, out bool lastOfUser)
+    {
+        lastOfUser = false;
+        if (!Members.Remove(session)) return false;
+        RoomUser user = _users[session.UserId];
+        if (--user.Connections == 0)
+        {
+            _users.Remove(session.UserId);
+            lastOfUser = true;
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,76 @@
+using WsChat.Core.Protocol;
+using WsChat.Core.Shards;
+using WsChat.Core.Users;
+using WsChat.Net.WebSockets;
+
+namespace WsChat.Core.Sessions;
+
+internal sealed partial class ChatEngine
+{
+    // PROTOCOL.md §2: the first message may be {"type":"auth","token":...}; a bad one → error, then close 1008.
+    private void AuthMessage(ChatSession session, ReadOnlySpan<byte> token, ReadOnlySpan<byte> clientRef)
+    {
+        if (!Tokens.TryValidate(token, out TokenIdentity identity, out string reason))
+        {
+            session.Send(Frames.Error(ErrorCode.Unauthenticated, reason, clientRef));
+            session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.AuthFailed);
+            return;
+        }
+
+        CompleteAuth(session, in identity);
+    }
+
+    /// <summary>Registers the user (connections-per-user limit), arms the expiry, sends <c>welcome</c>.</summary>
+    private void CompleteAuth(ChatSession session, in TokenIdentity identity)
+    {
+        if (!Users.TryAdd(session, identity.UserId, Options.MaxConnectionsPerUser, out ChatUser user))
+        {
+            // §5: the new connection is the one refused; the user's others are untouched.
+            session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.TooManyConnections);
+            return;
+        }
+
+        if (!session.Authenticate(user, identity.Name))
+        {
+            Users.Remove(session, user);        // it closed while we were at it
+            return;
+        }
+
+        ArmExpiry(session, in identity);
+        // §2: welcome before anything else; the session accepts commands only from here on.
+        session.Send(Frames.Welcome(session.UserId, session.Username, session.Id, (long)Options.HeartbeatInterval.TotalMilliseconds));
+    }
+
+    // §2, §5: a second auth refreshes the expiry; same sub required; an invalid one leaves the old expiry.
+    private void Refresh(ChatSession session, ReadOnlySpan<byte> token, ReadOnlySpan<byte> clientRef)
+    {
+        if (!Tokens.TryValidate(token, out TokenIdentity identity, out string reason))
+        {
+            session.Send(Frames.Error(ErrorCode.Unauthenticated, reason, clientRef));
+            return;
+        }
+
+        if (!string.Equals(identity.UserId, session.UserId, StringComparison.Ordinal))
+        {
+            session.Send(Frames.Error(ErrorCode.Forbidden, "a refresh token must have the same sub", clientRef));
+            return;
+        }
+
+        ArmExpiry(session, in identity);
+        if (!clientRef.IsEmpty) session.Send(Frames.AckAuth(clientRef, identity.ExpiresAtMs));
+    }
+
+    // §5: close 1008 "token expired" at exp + clock skew.
+    private void ArmExpiry(ChatSession session, in TokenIdentity identity)
+    {
+        if (identity.ExpiresAtMs == long.MaxValue)
+        {
+            session.ExpiresAtMs = long.MaxValue;
+            Timers.Cancel(session);
+            return;
+        }
+
+        session.ExpiresAtMs = identity.ExpiresAtMs + (long)Options.ClockSkew.TotalMilliseconds;
+        Timers.Schedule(session, session.ExpiresAtMs);
+    }
+}

@@ -1,0 +1,147 @@
+using WsChat.Core.Protocol;
+using WsChat.Core.Shards;
+using WsChat.Core.Users;
+using WsChat.Net.WebSockets;
+
+namespace WsChat.Core.Sessions;
+
+internal sealed partial class ChatEngine
+{
+    // PROTOCOL.md §3 history: "limit (1..100, default 50)".
+    private const int DefaultHistoryLimit = 50;
+
+    /// <summary>One text message from the client (the read path: parse, check, answer or queue).</summary>
+    /// <param name="session">The connection's session.</param>
+    /// <param name="json">The message, borrowed for the duration of the call.</param>
+    public void Receive(ChatSession session, ReadOnlySpan<byte> json)
+    {
+        if (session.State == SessionState.Closed) return;
+        long now = Time.GetTimestamp();
+        bool parsed = ClientMessageReader.TryRead(json, Options.MaxTextLength, out ClientCommand cmd, out ProtocolError error);
+
+        // PROTOCOL.md §5: every command counts against the connection's bucket, refused ones too.
+        if (!session.ConnectionBucket.TryTake(now, out long retryMs))
+        {
+            RateLimited(session, cmd.Ref, retryMs, now);
+            return;
+        }
+
+        if (!parsed)
+        {
+            session.Send(Frames.Error(error.Code, error.Message, cmd.Ref));
+            return;
+        }
+
+        if (!session.IsAuthenticated)
+        {
+            // §2: before auth only auth is accepted; anything else gets unauthenticated, the connection stays open.
+            if (cmd.Type == CommandType.Auth) AuthMessage(session, cmd.Token, cmd.Ref);
+            else session.Send(Frames.Error(ErrorCode.Unauthenticated, "authenticate first", cmd.Ref));
+            return;
+        }
+
+        switch (cmd.Type)
+        {
+            case CommandType.Ping:
+                session.Send(Frames.Pong());
+                break;
+            case CommandType.Auth:
+                Refresh(session, cmd.Token, cmd.Ref);
+                break;
+            case CommandType.Join:
+                {
+                    Shard shard = ShardOf(ShardHash.Of(cmd.Room));
+                    session.NoteShard(shard.Index);
+                    ShardCommand command = ShardCommand.Create(ShardCommandKind.Join, session, cmd.Room, cmd.Ref);
+                    command.Flag = cmd.Since.HasValue;
+                    command.Since = cmd.Since ?? 0;
+                    Enqueue(session, shard, ref command);
+                    break;
+                }
+
+            case CommandType.Leave:
+                ToRoom(session, ShardCommandKind.Leave, in cmd);
+                break;
+            case CommandType.ListUsers:
+                ToRoom(session, ShardCommandKind.ListUsers, in cmd);
+                break;
+            case CommandType.Message:
+                if (TakeUserToken(session, in cmd, now)) ToRoom(session, ShardCommandKind.Message, in cmd);
+                break;
+            case CommandType.Typing:
+                if (TakeUserToken(session, in cmd, now)) ToRoom(session, ShardCommandKind.Typing, in cmd);
+                break;
+            case CommandType.History:
+                History(session, in cmd);
+                break;
+            case CommandType.Dm:
+                if (TakeUserToken(session, in cmd, now)) Dm(session, in cmd);
+                break;
+            default:
+                session.Send(Frames.Error(ErrorCode.BadRequest, "unknown type", cmd.Ref));
+                break;
+        }
+    }
+
+    private void ToRoom(ChatSession session, ShardCommandKind kind, in ClientCommand cmd)
+    {
+        Shard shard = ShardOf(ShardHash.Of(cmd.Room));
+        ShardCommand command = ShardCommand.Create(kind, session, cmd.Room, cmd.Ref, kind == ShardCommandKind.Message ? cmd.Text : default);
+        command.Flag = cmd.TypingStatus;
+        Enqueue(session, shard, ref command);
+    }
+
+    private void History(ChatSession session, in ClientCommand cmd)
+    {
+        bool dm = !cmd.Dm.IsEmpty;
+        Shard shard = dm ? ShardOf(ShardHash.OfPair(session.UserIdUtf8, cmd.Dm)) : ShardOf(ShardHash.Of(cmd.Room));
+        ShardCommand command = ShardCommand.Create(dm ? ShardCommandKind.DmHistory : ShardCommandKind.History, session, dm ? cmd.Dm : cmd.Room, cmd.Ref);
+        command.Since = cmd.Before ?? long.MaxValue;
+        command.Limit = cmd.Limit ?? DefaultHistoryLimit;
+        Enqueue(session, shard, ref command);
+    }
+
+    private void Dm(ChatSession session, in ClientCommand cmd)
+    {
+        ChatUser? recipient = Users.Find(cmd.To);
+        if (recipient is null && !Persistent)
+        {
+            // §3: without storage a DM to nobody online would be lost; say so.
+            session.Send(Frames.Error(ErrorCode.UserNotFound, "no such user online", cmd.Ref));
+            return;
+        }
+
+        Shard shard = ShardOf(ShardHash.OfPair(session.UserIdUtf8, cmd.To));
+        ShardCommand command = ShardCommand.Create(ShardCommandKind.Dm, session, cmd.To, cmd.Ref, cmd.Text);
+        command.Recipient = recipient;
+        Enqueue(session, shard, ref command);
+    }
+
+    private void Enqueue(ChatSession session, Shard shard, ref ShardCommand command)
+    {
+        if (shard.Queue.TryEnqueue(in command)) return;
+        // The shard is this far behind: refuse rather than grow without bound.
+        session.Send(Frames.Error(ErrorCode.ServerBusy, "server busy, retry later", command.Ref));
+        command.ReturnData();
+    }
+
+    // PROTOCOL.md §5: message, dm and typing also count against the user's bucket, shared by their connections.
+    private bool TakeUserToken(ChatSession session, in ClientCommand cmd, long now)
+    {
+        if (session.User!.TryTake(now, out long retryMs)) return true;
+        RateLimited(session, cmd.Ref, retryMs, now);
+        return false;
+    }
+
+    private void RateLimited(ChatSession session, ReadOnlySpan<byte> clientRef, long retryMs, long now)
+    {
+        // A client that goes on after rate_limited drains its flood allowance and is closed (§5).
+        if (!session.FloodBucket.TryTake(now, out _))
+        {
+            session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.RateLimited);
+            return;
+        }
+
+        session.Send(Frames.Error(ErrorCode.RateLimited, "rate limit exceeded", clientRef, Math.Max(1, retryMs)));
+    }
+}

@@ -1,0 +1,215 @@
+using WsChat.Core.Protocol;
+using WsChat.Core.Rooms;
+using WsChat.Core.Sessions;
+using WsChat.Net.Buffers;
+
+namespace WsChat.Core.Shards;
+
+internal sealed partial class Shard
+{
+    // PROTOCOL.md §3 join: joined, the replay after it, presence online to the others.
+    private void Join(in ShardCommand command)
+    {
+        ChatSession session = command.Session!;
+        Room? room = FindRoom(command.Target);
+        if (room is not null && room.Members.Contains(session))
+        {
+            // PROTOCOL.md §5: joining a joined room replies joined again, with no second presence.
+            SendJoined(session, room, in command);
+            return;
+        }
+
+        if (!session.TryTakeRoomSlot(_engine.Options.MaxRoomsPerConnection))
+        {
+            Error(session, ErrorCode.TooManyRooms, "too many rooms joined on this connection", in command);
+            return;
+        }
+
+        room ??= CreateRoom(command.Target);
+        room.Add(session, out bool firstOfUser);
+        if (!_memberships.TryGetValue(session, out List<Room>? rooms))
+        {
+            rooms = new List<Room>(4);
+            _memberships.Add(session, rooms);
+        }
+
+        rooms.Add(room);
+        SendJoined(session, room, in command);
+        if (firstOfUser)
+        {
+            BroadcastExcept(room, Frames.Presence(room.Name, session.Username, session.UserId, online: true), session);
+        }
+    }
+
+    // joined, then with since the messages the client missed, oldest first (PROTOCOL.md §3, §5).
+    private void SendJoined(ChatSession session, Room room, in ShardCommand command)
+    {
+        MessageRing history = room.History;
+        int replayFrom = history.Count;     // nothing to replay
+        bool recovered = false;
+        if (command.Flag)
+        {
+            long since = command.Since, last = room.LastId;
+            if (since == last)
+            {
+                recovered = true;           // up to date
+            }
+            else if (since < last)
+            {
+                // Ids in the ring are the newest ones, contiguous by arrival: everything after since is
+                // there when the oldest kept id is at most since + 1.
+                replayFrom = history.CountBelow(since + 1);
+                recovered = history.Count > 0 && history.OldestId <= since + 1;
+                int bound = _engine.Options.ReplayLimit;
+                if (history.Count - replayFrom > bound)
+                {
+                    replayFrom = history.Count - bound;
+                    recovered = false;
+                }
+            }
+
+            // since > last: the client knows ids this room never gave out (a restart without storage):
+            // nothing to replay and recovered is false, so the client knows its view is not this room's.
+        }
+
+        session.Send(Frames.Joined(room, recovered, command.Ref));
+        for (int i = replayFrom; i < history.Count; i++)
+        {
+            session.Send(Frames.FromElement(Frames.MessageTypePrefix, history.ElementAt(i)));
+        }
+    }
+
+    private void Leave(in ShardCommand command)
+    {
+        ChatSession session = command.Session!;
+        Room? room = FindRoom(command.Target);
+        if (room is null || !room.Remove(session, out bool lastOfUser))
+        {
+            Error(session, ErrorCode.NotMember, "not a member of this room", in command);
+            return;
+        }
+
+        session.ReturnRoomSlot();
+        if (_memberships.TryGetValue(session, out List<Room>? rooms))
+        {
+            rooms.Remove(room);
+            if (rooms.Count == 0) _memberships.Remove(session);
+        }
+
+        session.Send(Frames.Left(room.Name, command.Ref));
+        if (lastOfUser) Broadcast(room, Frames.Presence(room.Name, session.Username, session.UserId, online: false));
+    }
+
+    // The hot path: one id, one encoding, one frame queued to every member (STYLE.md "Encode once").
+    private void Message(in ShardCommand command)
+    {
+        ChatSession session = command.Session!;
+        Room? room = FindRoom(command.Target);
+        if (room is null || !room.Members.Contains(session))
+        {
+            Error(session, ErrorCode.NotMember, "join the room before sending to it", in command);
+            return;
+        }
+
+        long id = ++room.LastId;
+        long timestamp = _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        SharedFrame frame = Frames.Message(room.Name, id, session.Username, session.UserId, command.Text, timestamp);
+        room.History.Add(id, Frames.ElementOf(frame, Frames.MessageTypePrefix));
+        Broadcast(room, frame);
+        if (command.HasRef) session.Send(Frames.Ack(command.Ref, id, room.Name));
+    }
+
+    private void Typing(in ShardCommand command)
+    {
+        ChatSession session = command.Session!;
+        Room? room = FindRoom(command.Target);
+        if (room is null || !room.Members.Contains(session))
+        {
+            Error(session, ErrorCode.NotMember, "join the room before typing in it", in command);
+            return;
+        }
+
+        // Not echoed (PROTOCOL.md §3): not to the typist, nor to their other connections in the room.
+        SharedFrame frame = Frames.Typing(room.Name, session.Username, session.UserId, command.Flag);
+        foreach (ChatSession member in room.Members.AsSpan())
+        {
+            if (!string.Equals(member.UserId, session.UserId, StringComparison.Ordinal)) member.Send(frame.AddRef());
+        }
+
+        frame.Release();
+    }
+
+    private void ListUsers(in ShardCommand command)
+    {
+        ChatSession session = command.Session!;
+        Room? room = FindRoom(command.Target);
+        if (room is null)
+        {
+            Error(session, ErrorCode.RoomNotFound, "no such room", in command);
+            return;
+        }
+
+        session.Send(Frames.Users(room, command.Ref));
+    }
+
+    private void History(in ShardCommand command)
+    {
+        ChatSession session = command.Session!;
+        Room? room = FindRoom(command.Target);
+        if (room is null)
+        {
+            Error(session, ErrorCode.RoomNotFound, "no such room", in command);
+            return;
+        }
+
+        SendHistory(session, room.History, in command, isDm: false);
+    }
+
+    // history from the ring: the newest `limit` messages with id < before, oldest first.
+    private void SendHistory(ChatSession session, MessageRing? history, in ShardCommand command, bool isDm)
+    {
+        int end = 0, start = 0;
+        if (history is not null)
+        {
+            end = command.Before > 0 ? history.CountBelow(command.Before) : history.Count;
+            start = Math.Max(0, end - command.Limit);
+        }
+
+        // has_more: older messages are still available here (those dropped from the ring are not).
+        session.Send(Frames.History(isDm, command.Target, history, start, end, hasMore: start > 0, command.Ref));
+    }
+
+    // The connection closed: it leaves every room of this shard; presence offline where it was the user's last.
+    private void Disconnect(ChatSession session)
+    {
+        if (!_memberships.Remove(session, out List<Room>? rooms)) return;
+        foreach (Room room in rooms)
+        {
+            if (room.Remove(session, out bool lastOfUser) && lastOfUser)
+            {
+                Broadcast(room, Frames.Presence(room.Name, session.Username, session.UserId, online: false));
+            }
+        }
+    }
+
+    /// <summary>Queues <paramref name="frame"/> to every member and releases the caller's reference.</summary>
+    private static void Broadcast(Room room, SharedFrame frame)
+    {
+        foreach (ChatSession member in room.Members.AsSpan())
+        {
+            member.Send(frame.AddRef());
+        }
+
+        frame.Release();
+    }
+
+    private static void BroadcastExcept(Room room, SharedFrame frame, ChatSession except)
+    {
+        foreach (ChatSession member in room.Members.AsSpan())
+        {
+            if (!ReferenceEquals(member, except)) member.Send(frame.AddRef());
+        }
+
+        frame.Release();
+    }
+}

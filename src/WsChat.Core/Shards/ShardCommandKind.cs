@@ -1,0 +1,27 @@
+namespace WsChat.Core.Shards;
+
+/// <summary>What a <see cref="ShardCommand"/> asks its shard to do.</summary>
+internal enum ShardCommandKind : byte
+{
+    None = 0,
+    /// <summary>PROTOCOL.md §3 <c>join</c>: target = room; <see cref="ShardCommand.Since"/> when <see cref="ShardCommand.Flag"/>.</summary>
+    Join,
+    /// <summary><c>leave</c>: target = room.</summary>
+    Leave,
+    /// <summary><c>message</c>: target = room, text.</summary>
+    Message,
+    /// <summary><c>typing</c>: target = room; <see cref="ShardCommand.Flag"/> = status.</summary>
+    Typing,
+    /// <summary><c>list_users</c>: target = room.</summary>
+    ListUsers,
+    /// <summary><c>history</c> of a room: target = room; <see cref="ShardCommand.Before"/>, <see cref="ShardCommand.Limit"/>.</summary>
+    History,
+    /// <summary><c>dm</c>, on the pair's shard: target = recipient user id, text; <see cref="ShardCommand.Recipient"/> when online.</summary>
+    Dm,
+    /// <summary><c>history</c> of a DM pair, on the pair's shard: target = the other user id.</summary>
+    DmHistory,
+    /// <summary>The connection closed: leave every room of this shard it was in.</summary>
+    Disconnect,
+    /// <summary>A message from another node (backplane): target = room or pair key, text = the wire JSON.</summary>
+    Remote,
+}

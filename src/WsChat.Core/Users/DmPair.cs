@@ -1,0 +1,25 @@
+using WsChat.Core.Rooms;
+
+namespace WsChat.Core.Users;
+
+/// <summary>
+/// The direct messages between two users: their id sequence and last messages. Owned by the shard
+/// <c>hash(pair) % N</c>, so the pair's ids increase in one place (PROTOCOL.md §4). Not thread-safe.
+/// </summary>
+internal sealed class DmPair(string key, string first, string second, int historySize)
+{
+    /// <summary>The conversation key, <c>@{first.Length}:{first}{second}</c> — the storage key of the pair.</summary>
+    public string Key { get; } = key;
+
+    /// <summary>The user id that sorts first (ordinal).</summary>
+    public string First { get; } = first;
+
+    public string Second { get; } = second;
+
+    public long LastId { get; set; }
+
+    public MessageRing History { get; } = new(historySize);
+
+    /// <summary>The other user of the pair, as the string this pair keeps (no allocation).</summary>
+    public string Other(string userId) => string.Equals(userId, First, StringComparison.Ordinal) ? Second : First;
+}
