@@ -72,11 +72,15 @@ public sealed class ChatServerOptions
     public int ConnectionRateBurst { get; init; } = 200;
 
     /// <summary>
-    /// Commands refused with <c>rate_limited</c> that a connection may accumulate before it is closed with
-    /// 1008 (the allowance refills at a tenth of this per second). Default 100: a client that bursts once
-    /// and backs off is never closed; one that ignores <c>retry_after_ms</c> is closed within a second or two.
+    /// Refusals with <c>rate_limited</c> within <see cref="FloodWindow"/> after which a connection "keeps
+    /// flooding" and is closed with 1008 (PROTOCOL.md §5). Default 20: a client that honours
+    /// <c>retry_after_ms</c> is refused a handful of times in 10 s; one that ignores it at twice the allowed
+    /// rate collects 20 in about a second.
     /// </summary>
-    public int FloodCloseAfter { get; init; } = 100;
+    public int FloodCloseAfter { get; init; } = 20;
+
+    /// <summary>The window of <see cref="FloodCloseAfter"/>, counted from its first refusal. Default 10 s.</summary>
+    public TimeSpan FloodWindow { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Messages kept in memory per room and per DM pair for <c>history</c> and replay. Default 100.</summary>
     public int RoomHistorySize { get; init; } = 100;

@@ -111,6 +111,12 @@ internal static partial class ServerMessageWriter
             _writer.WriteEndObject();
         }
 
+        /// <summary>
+        /// A message already encoded as a history item (a §4 object without <c>type</c>), copied as it is: the
+        /// chat keeps its recent messages in that form so that a history reply re-encodes nothing.
+        /// </summary>
+        public void AddRaw(ReadOnlySpan<byte> item) => _writer.WriteRawValue(item, skipInputValidation: true);
+
         /// <param name="hasMore">True when older messages exist before the first one written.</param>
         /// <param name="ref">The request's <c>ref</c>; empty omits it.</param>
         public void End(bool hasMore, ReadOnlySpan<byte> @ref)

@@ -120,6 +120,18 @@ internal static partial class ServerMessageWriter
         End(w);
     }
 
+    /// <summary>
+    /// <c>{"type":"ack","ref","expires_at"}</c>: a token refresh was accepted (§2); <c>expires_at</c> is the new
+    /// token's <c>exp</c> in ms since the epoch, so a client knows when to refresh next (docs/protocol.md).
+    /// </summary>
+    public static void WriteAck(IBufferWriter<byte> output, ReadOnlySpan<byte> @ref, long expiresAtMs)
+    {
+        Utf8JsonWriter w = Begin(output, Names.Ack);
+        WriteRef(w, @ref);
+        w.WriteNumber("expires_at"u8, expiresAtMs);
+        End(w);
+    }
+
     /// <summary><c>{"type":"error","code","message","ref"?,"retry_after_ms"?}</c></summary>
     /// <param name="output">Where the message goes.</param>
     /// <param name="code">Any code of §4 but <see cref="ErrorCode.None"/>.</param>

@@ -13,10 +13,14 @@ internal sealed class Room
     public Room(string name, int historySize)
     {
         Name = name;
+        NameUtf8 = System.Text.Encoding.UTF8.GetBytes(name);
         History = new MessageRing(historySize);
     }
 
     public string Name { get; }
+
+    /// <summary>The name as UTF-8, for the writer (room names are ASCII, PROTOCOL.md §3).</summary>
+    public byte[] NameUtf8 { get; }
 
     /// <summary>The newest message id given out in this room, 0 before the first.</summary>
     public long LastId { get; set; }
@@ -40,7 +44,7 @@ internal sealed class Room
         if (!Members.Add(session)) return false;
         if (!_users.TryGetValue(session.UserId, out RoomUser? user))
         {
-            user = new RoomUser(session.UserId, session.Username);
+            user = new RoomUser(session.UserIdUtf8, session.UsernameUtf8);
             _users.Add(session.UserId, user);
             firstOfUser = true;
         }

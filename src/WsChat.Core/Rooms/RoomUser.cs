@@ -2,13 +2,14 @@ namespace WsChat.Core.Rooms;
 
 /// <summary>A user present in a room through one or more of their connections.</summary>
 /// <remarks>Presence is per user, not per connection: <c>online</c> when their first connection joins,
-/// <c>offline</c> when their last one leaves (docs/protocol.md, "Presence").</remarks>
-internal sealed class RoomUser(string userId, string username)
+/// <c>offline</c> when their last one leaves (docs/protocol.md, "Presence"). The UTF-8 arrays are the
+/// session's own (shared, never copied).</remarks>
+internal sealed class RoomUser(byte[] userIdUtf8, byte[] usernameUtf8)
 {
-    public string UserId { get; } = userId;
+    public byte[] UserIdUtf8 { get; } = userIdUtf8;
 
     /// <summary>The name of the connection that brought the user in (names come from each connection's token).</summary>
-    public string Username { get; } = username;
+    public byte[] UsernameUtf8 { get; } = usernameUtf8;
 
     /// <summary>How many of the user's connections are members.</summary>
     public int Connections { get; set; }

@@ -1,3 +1,4 @@
+using WsChat.Core.Auth;
 using WsChat.Core.Protocol;
 using WsChat.Core.Shards;
 using WsChat.Core.Users;
@@ -10,7 +11,7 @@ internal sealed partial class ChatEngine
     // PROTOCOL.md §2: the first message may be {"type":"auth","token":...}; a bad one → error, then close 1008.
     private void AuthMessage(ChatSession session, ReadOnlySpan<byte> token, ReadOnlySpan<byte> clientRef)
     {
-        if (!Tokens.TryValidate(token, out TokenIdentity identity, out string reason))
+        if (!TryValidate(token, out TokenIdentity identity, out string reason))
         {
             session.Send(Frames.Error(ErrorCode.Unauthenticated, reason, clientRef));
             session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.AuthFailed);
@@ -38,13 +39,13 @@ internal sealed partial class ChatEngine
 
         ArmExpiry(session, in identity);
         // §2: welcome before anything else; the session accepts commands only from here on.
-        session.Send(Frames.Welcome(session.UserId, session.Username, session.Id, (long)Options.HeartbeatInterval.TotalMilliseconds));
+        session.Send(Frames.Welcome(session.UserIdUtf8, session.UsernameUtf8, session.Id, (int)Options.HeartbeatInterval.TotalMilliseconds));
     }
 
     // §2, §5: a second auth refreshes the expiry; same sub required; an invalid one leaves the old expiry.
     private void Refresh(ChatSession session, ReadOnlySpan<byte> token, ReadOnlySpan<byte> clientRef)
     {
-        if (!Tokens.TryValidate(token, out TokenIdentity identity, out string reason))
+        if (!TryValidate(token, out TokenIdentity identity, out string reason))
         {
             session.Send(Frames.Error(ErrorCode.Unauthenticated, reason, clientRef));
             return;
@@ -58,6 +59,25 @@ internal sealed partial class ChatEngine
 
         ArmExpiry(session, in identity);
         if (!clientRef.IsEmpty) session.Send(Frames.AckAuth(clientRef, identity.ExpiresAtMs));
+    }
+
+    /// <summary>Validates a token (from the upgrade request or an <c>auth</c> message).</summary>
+    /// <param name="token">The JWT as UTF-8.</param>
+    /// <param name="identity">Who the token names, on success.</param>
+    /// <param name="reason">Why it was refused, for the <c>error</c> message, on failure.</param>
+    public bool TryValidate(ReadOnlySpan<byte> token, out TokenIdentity identity, out string reason)
+    {
+        AuthResult result = Tokens.Validate(token);
+        if (!result.Succeeded)
+        {
+            identity = default;
+            reason = "invalid token: " + AuthFailures.MetricName(result.Failure);
+            return false;
+        }
+
+        identity = new TokenIdentity(result.UserId, result.Username, result.Expires.ToUnixTimeMilliseconds());
+        reason = string.Empty;
+        return true;
     }
 
     // §5: close 1008 "token expired" at exp + clock skew.

@@ -20,7 +20,7 @@ internal sealed partial class ChatEngine
         bool parsed = ClientMessageReader.TryRead(json, Options.MaxTextLength, out ClientCommand cmd, out ProtocolError error);
 
         // PROTOCOL.md §5: every command counts against the connection's bucket, refused ones too.
-        if (!session.ConnectionBucket.TryTake(now, out long retryMs))
+        if (!session.ConnectionBucket.TryTake(now, out int retryMs))
         {
             RateLimited(session, cmd.Ref, retryMs, now);
             return;
@@ -43,7 +43,7 @@ internal sealed partial class ChatEngine
         switch (cmd.Type)
         {
             case CommandType.Ping:
-                session.Send(Frames.Pong());
+                session.Send(Frames.Pong(cmd.Ref));
                 break;
             case CommandType.Auth:
                 Refresh(session, cmd.Token, cmd.Ref);
@@ -128,20 +128,20 @@ internal sealed partial class ChatEngine
     // PROTOCOL.md §5: message, dm and typing also count against the user's bucket, shared by their connections.
     private bool TakeUserToken(ChatSession session, in ClientCommand cmd, long now)
     {
-        if (session.User!.TryTake(now, out long retryMs)) return true;
+        if (session.User!.TryTake(now, out int retryMs)) return true;
         RateLimited(session, cmd.Ref, retryMs, now);
         return false;
     }
 
-    private void RateLimited(ChatSession session, ReadOnlySpan<byte> clientRef, long retryMs, long now)
+    private void RateLimited(ChatSession session, ReadOnlySpan<byte> clientRef, int retryMs, long now)
     {
-        // A client that goes on after rate_limited drains its flood allowance and is closed (§5).
-        if (!session.FloodBucket.TryTake(now, out _))
+        // A client that goes on after rate_limited collects refusals and is closed (§5).
+        if (session.Flood.RecordRejection(now))
         {
             session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.RateLimited);
             return;
         }
 
-        session.Send(Frames.Error(ErrorCode.RateLimited, "rate limit exceeded", clientRef, Math.Max(1, retryMs)));
+        session.Send(Frames.Error(ErrorCode.RateLimited, "rate limit exceeded", clientRef, retryMs));
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using WsChat.Core.Auth;
 using WsChat.Core.Limits;
 using WsChat.Core.Ports;
 using WsChat.Core.Shards;
@@ -30,8 +31,14 @@ internal sealed partial class ChatEngine : IDisposable
         Options = options;
         Time = time ?? TimeProvider.System;
         Logger = logger ?? NullLogger.Instance;
-        Users = new UserDirectory(() => new TokenBucket(options.UserRatePerSecond, options.UserRateBurst, Time.GetTimestamp()));
-        Tokens = new TokenCheck(options, Time);
+        Users = new UserDirectory(() => new TokenBucket(options.UserRatePerSecond, options.UserRateBurst));
+        Tokens = new JwtValidator(new JwtOptions
+        {
+            Secret = options.JwtSecret,
+            Issuer = options.JwtIssuer,
+            Audience = options.JwtAudience,
+            ClockSkew = options.ClockSkew,
+        });
         Timers = new SessionTimers(Time, options.TimerResolution, OnTimer, start: startThreads);
         _shards = new Shard[options.ShardCount];
         for (int i = 0; i < _shards.Length; i++) _shards[i] = new Shard(this, i);
@@ -51,7 +58,7 @@ internal sealed partial class ChatEngine : IDisposable
 
     public SessionTimers Timers { get; }
 
-    internal TokenCheck Tokens { get; }
+    internal JwtValidator Tokens { get; }
 
     public ReadOnlySpan<Shard> Shards => _shards;
 

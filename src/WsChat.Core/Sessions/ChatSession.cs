@@ -24,19 +24,21 @@ internal sealed partial class ChatSession
     {
         Connection = connection;
         ChatServerOptions options = engine.Options;
-        long now = engine.Time.GetTimestamp();
-        ConnectionBucket = new TokenBucket(options.ConnectionRatePerSecond, options.ConnectionRateBurst, now);
-        FloodBucket = new TokenBucket(options.FloodCloseAfter / 10.0, options.FloodCloseAfter, now);
+        ConnectionBucket = new TokenBucket(options.ConnectionRatePerSecond, options.ConnectionRateBurst);
+        Flood = new FloodGuard(options.FloodCloseAfter, options.FloodWindow);
     }
 
     /// <summary>PROTOCOL.md §5: every command of this connection (read path only).</summary>
     public TokenBucket ConnectionBucket;
 
-    /// <summary>Commands refused as rate-limited; empty → the client keeps flooding → close 1008 (read path only).</summary>
-    public TokenBucket FloodBucket;
+    /// <summary>Counts rate-limit refusals: too many → the client keeps flooding → close 1008 (read path only).</summary>
+    public FloodGuard Flood;
 
-    /// <summary>The user id as UTF-8, for the DM pair hash; set at authentication.</summary>
+    /// <summary>The user id as UTF-8 (for the writer and the DM pair hash); set at authentication.</summary>
     public byte[] UserIdUtf8 { get; private set; } = [];
+
+    /// <summary>The display name as UTF-8; set at authentication.</summary>
+    public byte[] UsernameUtf8 { get; private set; } = [];
 
     public IChatConnection Connection { get; }
 
@@ -68,6 +70,7 @@ internal sealed partial class ChatSession
         UserId = user.Id;
         UserIdUtf8 = System.Text.Encoding.UTF8.GetBytes(user.Id);
         Username = username;
+        UsernameUtf8 = System.Text.Encoding.UTF8.GetBytes(username);
         return Interlocked.CompareExchange(ref _state, (int)SessionState.Authenticated, (int)SessionState.Unauthenticated)
             == (int)SessionState.Unauthenticated;
     }

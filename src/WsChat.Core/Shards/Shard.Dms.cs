@@ -22,8 +22,8 @@ internal sealed partial class Shard
         DmPair pair = FindPair(session.UserId, command.Target, create: true)!;
         long id = ++pair.LastId;
         long timestamp = _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        string to = pair.Other(session.UserId);
-        SharedFrame frame = Frames.Dm(id, session.Username, session.UserId, to, command.Text, timestamp);
+        byte[] to = pair.OtherUtf8(session.UserId);
+        SharedFrame frame = Frames.Dm(id, session.UsernameUtf8, session.UserIdUtf8, to, command.Text, timestamp);
         pair.History.Add(id, Frames.ElementOf(frame, Frames.DmTypePrefix));
 
         // The sender's connections include this one: like a room message, the dm comes back to it.

@@ -37,7 +37,7 @@ internal sealed partial class Shard
         SendJoined(session, room, in command);
         if (firstOfUser)
         {
-            BroadcastExcept(room, Frames.Presence(room.Name, session.Username, session.UserId, online: true), session);
+            BroadcastExcept(room, Frames.Presence(room.NameUtf8, session.UsernameUtf8, session.UserIdUtf8, online: true), session);
         }
     }
 
@@ -96,8 +96,8 @@ internal sealed partial class Shard
             if (rooms.Count == 0) _memberships.Remove(session);
         }
 
-        session.Send(Frames.Left(room.Name, command.Ref));
-        if (lastOfUser) Broadcast(room, Frames.Presence(room.Name, session.Username, session.UserId, online: false));
+        session.Send(Frames.Left(room.NameUtf8, command.Ref));
+        if (lastOfUser) Broadcast(room, Frames.Presence(room.NameUtf8, session.UsernameUtf8, session.UserIdUtf8, online: false));
     }
 
     // The hot path: one id, one encoding, one frame queued to every member (STYLE.md "Encode once").
@@ -113,10 +113,10 @@ internal sealed partial class Shard
 
         long id = ++room.LastId;
         long timestamp = _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        SharedFrame frame = Frames.Message(room.Name, id, session.Username, session.UserId, command.Text, timestamp);
+        SharedFrame frame = Frames.Message(room.NameUtf8, id, session.UsernameUtf8, session.UserIdUtf8, command.Text, timestamp);
         room.History.Add(id, Frames.ElementOf(frame, Frames.MessageTypePrefix));
         Broadcast(room, frame);
-        if (command.HasRef) session.Send(Frames.Ack(command.Ref, id, room.Name));
+        if (command.HasRef) session.Send(Frames.Ack(command.Ref, id, room.NameUtf8));
     }
 
     private void Typing(in ShardCommand command)
@@ -130,7 +130,7 @@ internal sealed partial class Shard
         }
 
         // Not echoed (PROTOCOL.md §3): not to the typist, nor to their other connections in the room.
-        SharedFrame frame = Frames.Typing(room.Name, session.Username, session.UserId, command.Flag);
+        SharedFrame frame = Frames.Typing(room.NameUtf8, session.UsernameUtf8, session.UserIdUtf8, command.Flag);
         foreach (ChatSession member in room.Members.AsSpan())
         {
             if (!string.Equals(member.UserId, session.UserId, StringComparison.Ordinal)) member.Send(frame.AddRef());
@@ -187,7 +187,7 @@ internal sealed partial class Shard
         {
             if (room.Remove(session, out bool lastOfUser) && lastOfUser)
             {
-                Broadcast(room, Frames.Presence(room.Name, session.Username, session.UserId, online: false));
+                Broadcast(room, Frames.Presence(room.NameUtf8, session.UsernameUtf8, session.UserIdUtf8, online: false));
             }
         }
     }

@@ -39,7 +39,7 @@ internal sealed class ChatUser
     }
 
     /// <summary>Takes one token of the user's <c>message</c>/<c>dm</c>/<c>typing</c> budget (PROTOCOL.md §5). Thread-safe.</summary>
-    public bool TryTake(long nowTimestamp, out long retryAfterMs)
+    public bool TryTake(long nowTimestamp, out int retryAfterMs)
     {
         lock (_bucketLock) return _bucket.TryTake(nowTimestamp, out retryAfterMs);
     }

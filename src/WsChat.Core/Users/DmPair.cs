@@ -20,6 +20,10 @@ internal sealed class DmPair(string key, string first, string second, int histor
 
     public MessageRing History { get; } = new(historySize);
 
-    /// <summary>The other user of the pair, as the string this pair keeps (no allocation).</summary>
-    public string Other(string userId) => string.Equals(userId, First, StringComparison.Ordinal) ? Second : First;
+    public byte[] FirstUtf8 { get; } = System.Text.Encoding.UTF8.GetBytes(first);
+
+    public byte[] SecondUtf8 { get; } = System.Text.Encoding.UTF8.GetBytes(second);
+
+    /// <summary>The other user of the pair as UTF-8 (no allocation).</summary>
+    public byte[] OtherUtf8(string userId) => string.Equals(userId, First, StringComparison.Ordinal) ? SecondUtf8 : FirstUtf8;
 }
