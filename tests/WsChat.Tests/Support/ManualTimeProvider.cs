@@ -9,14 +9,17 @@ namespace WsChat.Tests.Support;
 internal sealed class ManualTimeProvider : TimeProvider
 {
     // Starts at the real time: tokens are validated against the real clock by the JWT library.
-    private long _ticks = DateTimeOffset.UtcNow.UtcTicks;
+    private readonly long _start = DateTimeOffset.UtcNow.UtcTicks;
+    private long _ticks;
+
+    public ManualTimeProvider() => _ticks = _start;
 
     public override long TimestampFrequency => Stopwatch.Frequency;
 
     public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
 
-    // Timestamps in Stopwatch units so that rate buckets see the same elapsed time as the wall clock.
-    public override long GetTimestamp() => (long)(Interlocked.Read(ref _ticks) * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
+    // Timestamps in Stopwatch units (rate buckets take those), counted from the start so they cannot overflow.
+    public override long GetTimestamp() => (long)((Interlocked.Read(ref _ticks) - _start) * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
 
     public long NowMs => GetUtcNow().ToUnixTimeMilliseconds();
 
