@@ -52,7 +52,12 @@ internal struct Utf8Validator
         // Finish a code point begun in an earlier piece.
         while (state != Accept)
         {
-            if (state == Reject) return false;
+            if (state == Reject)
+            {
+                _state = Reject;
+                return false;
+            }
+
             if (i == bytes.Length)
             {
                 _state = state;
