@@ -136,6 +136,15 @@ function wire(client) {
   client.on('presence', onPresence);
   client.on('typing', onTyping);
   client.on('error', e => toast(describeError(e)));
+  client.on('reset', r => {
+    // The server lost its history (it restarted without storage) and ids start again: forget the old ones,
+    // or new messages that reuse them would be taken for duplicates.
+    const conv = app.convs.get(r.room != null ? 'room:' + r.room : 'dm:' + r.dm);
+    if (!conv) return;
+    conv.items.clear();
+    conv.ids = [];
+    addNotice(conv, 'The server restarted without its history.');
+  });
   // wschat.js retries everything except a refused token: that is the only way it closes by itself.
   client.on('state', s => { if (s.state === State.Closed && app?.client === client) failSignIn(s.reason); });
 }
@@ -162,12 +171,7 @@ function onJoined(joined) {
   const conv = roomConv(joined.room);
   conv.joined = true;
   conv.members = new Map(joined.users.map(u => [u.user_id, { username: u.username, online: true }]));
-  if (joined.reset) {
-    // The server lost its history (it restarted without storage); ids start again, so forget the old ones.
-    conv.items.clear();
-    conv.ids = [];
-    addNotice(conv, 'The server restarted without its history.');
-  } else if (conv.historyLoaded && joined.recovered === false) {
+  if (!joined.reset && conv.historyLoaded && joined.recovered === false) {
     addNotice(conv, 'Some messages sent while you were away could not be recovered. Scroll up for history.');
   }
   if (!conv.historyLoaded) loadOlder(conv);
@@ -479,10 +483,11 @@ function renderConn() {
 
 function renderConvItem(conv) {
   const sigil = conv.kind === 'room' ? '#' : '@';
-  conv.item.replaceChildren(
+  const parts = [
     el('span', { class: 'sigil', 'aria-hidden': 'true', text: sigil }),
-    el('span', { class: 'conv-name', text: conv.name }),
-    conv.unread ? el('span', { class: 'badge', 'aria-label': `${conv.unread} unread`, text: String(conv.unread) }) : null);
+    el('span', { class: 'conv-name', text: conv.name })];
+  if (conv.unread) parts.push(el('span', { class: 'badge', 'aria-label': `${conv.unread} unread`, text: String(conv.unread) }));
+  conv.item.replaceChildren(...parts);
   conv.item.title = (conv.kind === 'room' ? 'Room ' : 'Direct messages with ') + conv.name;
 }
 
@@ -519,7 +524,7 @@ function renderMembers() {
     },
     el('span', { class: 'presence', 'aria-label': m.online ? 'online' : 'offline' }),
     el('span', { class: 'member-name', text: m.name }),
-    self ? el('span', { class: 'you muted small', text: 'you' }) : null);
+    self ? el('span', { class: 'you muted small', text: 'you' }) : undefined);
   }));
 }
 
@@ -548,7 +553,7 @@ function renderOlder() {
   if (!conv) { older.hidden = true; empty.hidden = true; return; }
   older.hidden = !conv.loading && conv.hasMore !== true && !(conv.hasMore === false && conv.ids.length);
   const button = $('older-button');
-  button.disabled = conv.loading;
+  button.disabled = conv.loading || conv.hasMore === false;
   button.textContent = conv.loading ? 'Loading…' : conv.hasMore ? 'Load older messages' : `This is the beginning of ${conv.kind === 'room' ? '#' : '@'}${conv.name}.`;
   button.classList.toggle('muted', conv.hasMore === false);
   empty.hidden = !(conv.historyLoaded && conv.ids.length === 0 && conv.outbox.size === 0);

@@ -82,6 +82,8 @@ export class WsChatClient {
     this._seen = new Map();     // conversation key -> { set, order } of delivered ids
     this._retryTimer = null;
     this._heartbeatTimer = null;
+    this._refreshTimer = null;
+    this._authFailed = false;
     this._lastReceiveAt = 0;
     this._stopReason = null;
     this._onOnline = () => { if (this.state === State.Reconnecting) this.reconnectNow(); };
@@ -92,7 +94,8 @@ export class WsChatClient {
   // ---- events -------------------------------------------------------------------------------------------
 
   /** Subscribes to an event; returns a function that unsubscribes. Events: state, welcome, joined, left,
-   *  message, dm, presence, typing, users, error, reconnect_failed. '*' receives every server message. */
+   *  message, dm, presence, typing, users, error, reset ({ room } or { dm }: the server lost that
+   *  conversation's history and reuses its ids). '*' receives every server message. */
   on(type, listener) {
     if (!this._listeners.has(type)) this._listeners.set(type, new Set());
     this._listeners.get(type).add(listener);
@@ -189,6 +192,15 @@ export class WsChatClient {
     if (this._ws) { try { this._ws.close(code, reason); } catch { /* already closing */ } }
   }
 
+  /** Drops the current connection as a network failure would, and reconnects through the usual backoff
+   *  (queued messages are kept and sent again). For a "reconnect" button, and for tests. */
+  reconnect() {
+    const ws = this._ws;
+    if (!ws) { this.reconnectNow(); return; }
+    this._onSocketClosed(4000, 'reconnect requested');
+    try { ws.close(4000, 'reconnect'); } catch { /* already closing */ }
+  }
+
   /** Skips the rest of the backoff delay and tries to connect now. */
   reconnectNow() {
     if (this.state !== State.Reconnecting) return;
@@ -209,7 +221,7 @@ export class WsChatClient {
     let token = this.options.token;
     if (this.options.tokenProvider) {
       try { token = await this.options.tokenProvider(); this.options.token = token; }
-      catch (e) { this._emit('error', new WsChatError('unauthenticated', 'token provider failed: ' + (e?.message || e))); this._scheduleReconnect(); return; }
+      catch (e) { this._scheduleReconnect(undefined, 'no token: ' + (e?.message || e)); return; } // e.g. the server is down too
       if (this.state === State.Closed) return;
     }
     let url = this.url;
@@ -234,6 +246,7 @@ export class WsChatClient {
     this._ws = null;
     this.lastCloseCode = code;
     clearInterval(this._heartbeatTimer);
+    clearTimeout(this._refreshTimer);
     for (const room of this._rooms.values()) room.joined = false;
     for (const p of this._pings) { clearTimeout(p.timer); p.reject(new WsChatError('closed', 'connection lost')); }
     this._pings = [];
@@ -269,6 +282,7 @@ export class WsChatClient {
     this._stopReason = reason;
     clearTimeout(this._retryTimer);
     clearInterval(this._heartbeatTimer);
+    clearTimeout(this._refreshTimer);
     globalThis.removeEventListener?.('online', this._onOnline);
     for (const p of this._pending.values()) { clearTimeout(p.timer); p.reject(new WsChatError('closed', reason)); }
     this._pending.clear();
@@ -290,6 +304,7 @@ export class WsChatClient {
     this._authFailed = false;
     this._setState(State.Open);
     this._startHeartbeat(msg.heartbeat_ms);
+    this._scheduleTokenRefresh();
     this._emit('welcome', msg);
     // Recovery: rejoin every room from the last id seen; each room's queued commands follow its `joined`.
     for (const [room, entry] of this._rooms) this._rejoin(room, entry);
@@ -308,6 +323,20 @@ export class WsChatClient {
     this._request(cmd, { internal: true }).catch(() => { /* reported through the 'error' event */ });
   }
 
+  // The server closes at the token's exp (PROTOCOL.md §5); with a token provider, a fresh token is sent a
+  // minute before, so a long session never drops for that.
+  _scheduleTokenRefresh() {
+    clearTimeout(this._refreshTimer);
+    const exp = this.options.tokenProvider ? decodeJwt(this.options.token)?.exp : null;
+    if (!exp) return;
+    const delay = Math.max(5000, exp * 1000 - Date.now() - 60000);
+    this._refreshTimer = setTimeout(async () => {
+      if (this.state !== State.Open) return;
+      try { await this.refreshToken(await this.options.tokenProvider()); this._scheduleTokenRefresh(); }
+      catch (e) { this._emit('error', e instanceof WsChatError ? e : new WsChatError('unauthenticated', 'token refresh failed: ' + (e?.message || e))); }
+    }, delay);
+  }
+
   _startHeartbeat(serverMs) {
     clearInterval(this._heartbeatTimer);
     const every = Math.max(1000, Math.min(serverMs || this.options.heartbeatMs, this.options.heartbeatMs));
@@ -323,7 +352,15 @@ export class WsChatClient {
   async _recoverDms(peer) {
     try {
       const h = await this.history({ dm: peer, limit: this.options.dmRecoveryLimit });
-      for (const m of h.messages || []) this._deliver('dm', { type: 'dm', ...m });
+      const messages = h.messages || [];
+      const newest = messages.length ? messages[messages.length - 1].id : 0;
+      if (newest < (this._dmPeers.get(peer) ?? 0)) {
+        // The server has less than we saw: it lost its history (no persistence) and its ids start again.
+        this._seen.delete('d:' + peer);
+        this._dmPeers.set(peer, newest);
+        this._emit('reset', { dm: peer });
+      }
+      for (const m of messages) this._deliver('dm', { type: 'dm', ...m });
     } catch { /* best effort: the DM conversation stays as it was */ }
   }
 
@@ -433,6 +470,7 @@ export class WsChatClient {
       }
     }
     this._settle(msg, true);
+    if (msg.reset) this._emit('reset', { room: msg.room });
     this._emit('joined', msg);
     this._flushPending(msg.room);
   }
