@@ -12,7 +12,7 @@ public abstract class MessageStoreContractTests
     protected static readonly ConversationKey General = ConversationKey.Room("general");
     protected static readonly ConversationKey Random = ConversationKey.Room("random");
 
-    protected IMessageStore Store { get; private set; } = null!;
+    protected IMessageStore Store { get; set; } = null!;
 
     /// <summary>A new, empty store, initialised.</summary>
     protected abstract Task<IMessageStore> CreateStoreAsync();
@@ -91,6 +91,23 @@ public abstract class MessageStoreContractTests
         {
             Assert.That(roomPage.Messages, Is.EqualTo(new[] { room }));
             Assert.That(dmPage.Messages, Is.EqualTo(new[] { dm }));
+        });
+    }
+
+    [Test]
+    public async Task AppendBatch_NulAndOddText_RoundTripsWithoutFailingTheBatch()
+    {
+        // PostgreSQL text cannot hold U+0000 (its store uses bytea); one such message must not fail a whole batch.
+        StoredMessage nul = new(General, 1, "u\0id", "na\0me", "a\0b", T0, "r\0", null);
+        ConversationKey pair = ConversationKey.Direct("u\0id", "to\0");
+        StoredMessage dm = new(pair, 1, "u\0id", "na\0me", "x", T0, null, "to\0");
+        AppendOutcome[] outcomes = await AppendAsync(nul, dm);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(outcomes, Is.All.EqualTo(AppendOutcome.Stored));
+            Assert.That((await Store.ReadHistoryAsync(General, null, 10, CancellationToken.None)).Messages, Is.EqualTo(new[] { nul }));
+            Assert.That((await Store.ReadHistoryAsync(pair, null, 10, CancellationToken.None)).Messages, Is.EqualTo(new[] { dm }));
+            Assert.That(await Store.FindByRefAsync(General, "u\0id", "r\0", T0, CancellationToken.None), Is.EqualTo(nul));
         });
     }
 
