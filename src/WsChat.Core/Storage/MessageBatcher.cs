@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using WsChat.Core.Diagnostics;
 using WsChat.Core.Ports;
 
 namespace WsChat.Core.Storage;
@@ -29,6 +30,7 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
     private readonly MessageBatcherOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly StorageMetrics? _metrics;
     private readonly Channel<Submission> _queue;
     private readonly CancellationTokenSource _abort = new();
     private readonly Submission[] _submissions;
@@ -49,7 +51,12 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
     private long _failedMessages;
 
     /// <summary>Creates a stopped batcher; <see cref="Start"/> it before submitting.</summary>
-    public MessageBatcher(IMessageStore store, MessageBatcherOptions? options = null, ILogger? logger = null, TimeProvider? time = null)
+    /// <param name="store">Where batches are written.</param>
+    /// <param name="options">Batch size, delay, bounds and timeouts; defaults when null.</param>
+    /// <param name="logger">Failed batches and recoveries are logged here.</param>
+    /// <param name="time">The clock of the backoff and the timeouts (tests move it by hand).</param>
+    /// <param name="metrics">Batch sizes, commit latency and failed batches (<c>ChatMetrics.Storage</c>).</param>
+    public MessageBatcher(IMessageStore store, MessageBatcherOptions? options = null, ILogger? logger = null, TimeProvider? time = null, StorageMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
@@ -57,6 +64,7 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
         _options.Validate();
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
+        _metrics = metrics;
         _queue = Channel.CreateUnbounded<Submission>(new UnboundedChannelOptions
         {
             SingleReader = true,
@@ -194,6 +202,7 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
         if (_time.GetTimestamp() < _retryAt || (_stuckCommit is { IsCompleted: false }))
         {
             Interlocked.Increment(ref _failedBatches);
+            _metrics?.BatchFailed();
             Complete(count, AppendStatus.Failed);
             return;
         }
@@ -204,7 +213,7 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
             _outcomes[i] = default;
         }
 
-        long started = _time.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         Task commit = _inFlight = _store.AppendBatchAsync(_messages.AsMemory(0, count), _outcomes.AsMemory(0, count), _abort.Token);
         try
         {
@@ -217,6 +226,7 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
             _retryDelay = _retryDelay == TimeSpan.Zero ? _options.RetryDelay : TimeSpan.FromTicks(Math.Min(_retryDelay.Ticks * 2, _options.MaxRetryDelay.Ticks));
             _retryAt = _time.GetTimestamp() + (long)(_retryDelay.TotalSeconds * _time.TimestampFrequency);
             Interlocked.Increment(ref _failedBatches);
+            _metrics?.BatchFailed();
             LogBatchFailed(_logger, count, _retryDelay.TotalMilliseconds, ex);
             Complete(count, AppendStatus.Failed);
             return;
@@ -228,7 +238,7 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
             _retryDelay = TimeSpan.Zero;
         }
 
-        BatchMetrics.Record(count, _time.GetElapsedTime(started));
+        _metrics?.BatchCommitted(count, started);
         Complete(count, AppendStatus.None);
     }
 
@@ -274,7 +284,6 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
         Interlocked.Add(ref _storedMessages, stored);
         Interlocked.Add(ref _duplicateMessages, duplicates);
         Interlocked.Add(ref _failedMessages, failed);
-        BatchMetrics.RecordOutcomes(stored, duplicates, failed);
         Interlocked.Add(ref _pending, -count);
     }
 

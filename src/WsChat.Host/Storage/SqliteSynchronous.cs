@@ -1,7 +1,7 @@
 namespace WsChat.Host.Storage;
 
 /// <summary>SQLite's <c>PRAGMA synchronous</c> in WAL mode: when a commit is considered durable.</summary>
-public enum SqliteSynchronous
+internal enum SqliteSynchronous
 {
     /// <summary>A commit is written to the WAL (the OS page cache) and survives a crash or SIGKILL of the
     /// process; the WAL is fsynced at checkpoints, so a power loss or kernel crash may drop the last

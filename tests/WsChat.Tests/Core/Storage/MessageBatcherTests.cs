@@ -1,3 +1,4 @@
+using WsChat.Core.Diagnostics;
 using WsChat.Core.Ports;
 using WsChat.Core.Storage;
 using WsChat.Tests.Support;
@@ -276,6 +277,27 @@ public sealed class MessageBatcherTests
         store.Open();
         await sink.WaitForAsync(2, Wait);
         Assert.That(sink.Completions.Select(c => c.Message.Id), Is.EqualTo(new long[] { 1, 3 }));
+    }
+
+    [Test]
+    public async Task Metrics_CommitsAndFailures_AreCounted()
+    {
+        var store = new ControllableMessageStore();
+        var sink = new RecordingCompletionSink();
+        var metrics = new StorageMetrics();
+        await using var batcher = new MessageBatcher(store, new MessageBatcherOptions { RetryDelay = TimeSpan.Zero }, metrics: metrics);
+        for (int i = 1; i <= 3; i++) batcher.TrySubmit(Msg(General, i), sink);
+        batcher.Start();
+        await sink.WaitForAsync(3, Wait);
+        store.Failing = true;
+        batcher.TrySubmit(Msg(General, 4), sink);
+        await sink.WaitForAsync(4, Wait);
+        Assert.Multiple(() =>
+        {
+            Assert.That(metrics.MessagesStored, Is.EqualTo(3));
+            Assert.That(metrics.BatchSize.Count, Is.EqualTo(1));
+            Assert.That(metrics.FailedBatches, Is.EqualTo(1));
+        });
     }
 
     [Test]
