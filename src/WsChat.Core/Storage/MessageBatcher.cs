@@ -65,6 +65,7 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _metrics = metrics;
+        _metrics?.ObservePending(() => Pending);
         _queue = Channel.CreateUnbounded<Submission>(new UnboundedChannelOptions
         {
             SingleReader = true,
@@ -238,7 +239,7 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
             _retryDelay = TimeSpan.Zero;
         }
 
-        _metrics?.BatchCommitted(count, started);
+        _metrics?.BatchCommitted(count, Stopwatch.GetElapsedTime(started));
         Complete(count, AppendStatus.None);
     }
 

@@ -287,6 +287,7 @@ public sealed class MessageBatcherTests
         var metrics = new StorageMetrics();
         await using var batcher = new MessageBatcher(store, new MessageBatcherOptions { RetryDelay = TimeSpan.Zero }, metrics: metrics);
         for (int i = 1; i <= 3; i++) batcher.TrySubmit(Msg(General, i), sink);
+        Assert.That(metrics.Pending, Is.EqualTo(3), "the pending gauge reads the batcher");
         batcher.Start();
         await sink.WaitForAsync(3, Wait);
         store.Failing = true;
@@ -297,6 +298,7 @@ public sealed class MessageBatcherTests
             Assert.That(metrics.MessagesStored, Is.EqualTo(3));
             Assert.That(metrics.BatchSize.Count, Is.EqualTo(1));
             Assert.That(metrics.FailedBatches, Is.EqualTo(1));
+            Assert.That(metrics.Pending, Is.Zero);
         });
     }
 
