@@ -1,3 +1,5 @@
+using WsChat.Net.WebSockets;
+
 namespace WsChat.Net.Diagnostics;
 
 /// <summary>
@@ -9,6 +11,8 @@ namespace WsChat.Net.Diagnostics;
 /// <remarks>
 /// Written from every receive and send loop at once, so the cells are <see cref="StripedCounters"/>
 /// (per-processor stripes, interlocked, no lock, no allocation). Each counting site is one call.
+/// Outbound queue bytes are not counted at all: each connection keeps its own queued byte count for
+/// the slow-consumer bound, and the gauge sums those over the connection table at scrape time.
 /// </remarks>
 internal sealed class TransportMetrics
 {
@@ -16,9 +20,8 @@ internal sealed class TransportMetrics
     private const int Opened = 0;
     private const int BytesIn = 1;
     private const int BytesOut = 2;
-    private const int QueueBytes = 3;
-    private const int SlowConsumers = 4;
-    private const int FixedSlots = 5;
+    private const int SlowConsumers = 3;
+    private const int FixedSlots = 4;
     private const int FirstCloseCode = 1000;
     private const int CloseSlots = 17;              // 1000..1015, then "other" (4000-4999 and the rest)
     private const int FirstStatusSlot = FixedSlots + CloseSlots;
@@ -28,6 +31,7 @@ internal sealed class TransportMetrics
     private static readonly string[] s_statusLabels = [.. s_statuses.Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture)), "other"];
 
     private readonly StripedCounters _cells = new(FirstStatusSlot + s_statuses.Length + 1);
+    private Func<long>? _outboundBytes;
 
     /// <summary>Labels of <see cref="ClosedByCode"/>: "1000" .. "1015", then "other".</summary>
     public static IReadOnlyList<string> CloseCodeLabels => s_closeLabels;
@@ -42,20 +46,27 @@ internal sealed class TransportMetrics
     /// whoever began it, or 1006 when the TCP connection ended without one (RFC 6455 §7.1.5).</summary>
     public void ConnectionClosed(ushort closeCode) => _cells.Increment(FixedSlots + CloseSlot(closeCode));
 
+    /// <summary>Same; <see cref="WebSocketCloseCode.None"/> (no close frame either way) counts as 1006.</summary>
+    public void ConnectionClosed(WebSocketCloseCode closeCode) =>
+        ConnectionClosed((ushort)(closeCode == WebSocketCloseCode.None ? WebSocketCloseCode.AbnormalClosure : closeCode));
+
     /// <summary>Bytes read from a socket (HTTP heads and WebSocket frames).</summary>
     public void BytesReceived(int count) => _cells.Add(BytesIn, count);
 
     /// <summary>Bytes written to a socket.</summary>
     public void BytesSent(int count) => _cells.Add(BytesOut, count);
 
-    /// <summary>Frame bytes entered (positive) or left (negative) an outbound queue.</summary>
-    public void OutboundQueued(int bytes) => _cells.Add(QueueBytes, bytes);
+    /// <summary>Registers how to sum the bytes waiting in every outbound queue (called once, by the server).</summary>
+    public void ObserveOutboundBytes(Func<long> sum) => _outboundBytes = sum;
 
     /// <summary>A connection was closed (1008) because its outbound queue passed the bound.</summary>
     public void SlowConsumerClosed() => _cells.Increment(SlowConsumers);
 
     /// <summary>A request was answered with an HTTP error instead of an upgrade or a handler response.</summary>
     public void HandshakeRejected(int status) => _cells.Increment(FirstStatusSlot + StatusSlot(status));
+
+    /// <summary>Same, with the status read from a canned response (<c>HTTP/1.1 NNN ...</c>); "other" when it is not one.</summary>
+    public void HandshakeRejected(ReadOnlySpan<byte> response) => HandshakeRejected(StatusOf(response));
 
     /// <summary>WebSocket connections opened since start.</summary>
     public long ConnectionsOpened => _cells.Sum(Opened);
@@ -80,8 +91,8 @@ internal sealed class TransportMetrics
     /// <summary>Bytes sent since start.</summary>
     public long BytesSentTotal => _cells.Sum(BytesOut);
 
-    /// <summary>Bytes currently waiting in all outbound queues.</summary>
-    public long OutboundQueueBytes => _cells.Sum(QueueBytes);
+    /// <summary>Bytes currently waiting in all outbound queues (0 until the server registers its table).</summary>
+    public long OutboundQueueBytes => _outboundBytes?.Invoke() ?? 0;
 
     /// <summary>Slow-consumer closes since start.</summary>
     public long SlowConsumerCloses => _cells.Sum(SlowConsumers);
@@ -101,6 +112,21 @@ internal sealed class TransportMetrics
     {
         int i = Array.IndexOf(s_statuses, status);
         return i >= 0 ? i : s_statuses.Length;
+    }
+
+    /// <summary>The status code of an HTTP/1.x response (its bytes 9-11), or 0.</summary>
+    public static int StatusOf(ReadOnlySpan<byte> response)
+    {
+        // "HTTP/1.1 404 Not Found": the status is the three digits after the first space.
+        if (response.Length < 12 || !response.StartsWith("HTTP/1."u8) || response[8] != (byte)' ') return 0;
+        int status = 0;
+        for (int i = 9; i < 12; i++)
+        {
+            if (!char.IsAsciiDigit((char)response[i])) return 0;
+            status = (status * 10) + (response[i] - '0');
+        }
+
+        return status;
     }
 
     private static int CheckIndex(int index, int count) =>

@@ -28,7 +28,7 @@ public class PrometheusMetricsTests
         transport.HandshakeRejected(401);
         transport.HandshakeRejected(401);
         transport.HandshakeRejected(426);
-        transport.OutboundQueued(777);
+        transport.ObserveOutboundBytes(() => 777);
         transport.SlowConsumerClosed();
         chat.MessageReceived(ReceivedMessageType.Join);
         chat.MessageReceived(ReceivedMessageType.Message);

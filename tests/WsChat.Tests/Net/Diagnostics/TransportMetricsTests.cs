@@ -51,8 +51,7 @@ public class TransportMetricsTests
         m.BytesReceived(100);
         m.BytesSent(30);
         m.BytesSent(12);
-        m.OutboundQueued(500);
-        m.OutboundQueued(-200);
+        m.ObserveOutboundBytes(() => 300);
         m.SlowConsumerClosed();
         Assert.Multiple(() =>
         {
@@ -74,15 +73,26 @@ public class TransportMetricsTests
             m.ConnectionOpened();
             m.BytesReceived(64);
             m.BytesSent(64);
-            m.OutboundQueued(64);
-            m.OutboundQueued(-64);
             m.HandshakeRejected(426);
+            m.HandshakeRejected("HTTP/1.1 401 Unauthorized\r\n"u8);
             m.ConnectionClosed(1000);
             m.SlowConsumerClosed();
         }
 
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
+
+    [TestCase("HTTP/1.1 404 Not Found\r\n", 404)]
+    [TestCase("HTTP/1.0 503 x", 503)]
+    [TestCase("HTTP/1.1 40", 0)]
+    [TestCase("HTTP/1.1 4x4 Nope", 0)]
+    [TestCase("HTTP/2 404 Not Found", 0)]
+    [TestCase("", 0)]
+    public void StatusOf_CannedResponseBytes_ReadsTheStatus(string response, int expected) =>
+        Assert.That(TransportMetrics.StatusOf(System.Text.Encoding.ASCII.GetBytes(response)), Is.EqualTo(expected));
+
+    [Test]
+    public void OutboundQueueBytes_NoTableRegistered_IsZero() => Assert.That(new TransportMetrics().OutboundQueueBytes, Is.Zero);
 
     [Test]
     public void ClosedByCode_IndexPastTheLabels_Throws() =>
