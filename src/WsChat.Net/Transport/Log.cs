@@ -1,5 +1,9 @@
 using System.Net;
+using System.Text;
 using Microsoft.Extensions.Logging;
+using WsChat.Net.Diagnostics;
+using WsChat.Net.Http;
+using WsChat.Net.WebSockets;
 
 namespace WsChat.Net.Transport;
 
@@ -32,4 +36,31 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Error, "Connection timer failed")]
     public static partial void TimerFailed(ILogger logger, Exception exception);
+
+    /// <summary>A request head arrived (Debug). The target is logged with token values masked (<see cref="LogRedaction"/>);
+    /// headers are never logged (Authorization carries the same secret).</summary>
+    public static void Request(ILogger logger, long connectionId, HttpRequestHead head)
+    {
+        if (!logger.IsEnabled(LogLevel.Debug)) return;
+        RequestCore(logger, connectionId, Encoding.ASCII.GetString(head.Method), LogRedaction.RedactTarget(head.Target));
+    }
+
+    /// <summary>We start the close handshake (Debug), with the reason we send.</summary>
+    public static void Closing(ILogger logger, long connectionId, ushort closeCode, ReadOnlySpan<char> reason)
+    {
+        if (logger.IsEnabled(LogLevel.Debug)) ClosingCore(logger, connectionId, closeCode, reason.ToString());
+    }
+
+    /// <summary>A WebSocket connection ended (Debug); 1006 when it ended without a close handshake.</summary>
+    public static void Closed(ILogger logger, long connectionId, WebSocketCloseCode closeCode) =>
+        ClosedCore(logger, connectionId, (ushort)(closeCode == WebSocketCloseCode.None ? WebSocketCloseCode.AbnormalClosure : closeCode));
+
+    [LoggerMessage(10, LogLevel.Debug, "Connection {ConnectionId:x}: {Method} {Target}")]
+    private static partial void RequestCore(ILogger logger, long connectionId, string method, string target);
+
+    [LoggerMessage(11, LogLevel.Debug, "Connection {ConnectionId:x}: closing with {CloseCode} \"{Reason}\"")]
+    private static partial void ClosingCore(ILogger logger, long connectionId, ushort closeCode, string reason);
+
+    [LoggerMessage(12, LogLevel.Debug, "Connection {ConnectionId:x}: closed with {CloseCode}")]
+    private static partial void ClosedCore(ILogger logger, long connectionId, ushort closeCode);
 }

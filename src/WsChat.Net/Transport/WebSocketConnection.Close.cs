@@ -24,6 +24,7 @@ public sealed partial class WebSocketConnection
                     return;
                 case ConnectionPhase.Open:
                     if (!TryMovePhase(ConnectionPhase.Open, ConnectionPhase.CloseSent)) continue;
+                    Log.Closing(_server.Logger, _id, (ushort)code, reason);
                     _closeCode = code;
                     SetDeadline(_server.Options.CloseTimeout);
                     EnqueueClose(ControlFrames.Close(code, reason), fail);
@@ -83,6 +84,7 @@ public sealed partial class WebSocketConnection
             // PROTOCOL.md §5: no complete request head in time → 408, then close. The socket has sent nothing yet,
             // so this non-blocking send of a few bytes completes here.
             SetDeadline(_server.Options.CloseTimeout);
+            _server.Metrics.HandshakeRejected(408);
             TrySendNow(Http.HttpResponses.RequestTimeout.Span);
             ShutdownSend();
             return;

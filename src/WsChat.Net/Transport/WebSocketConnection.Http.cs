@@ -77,6 +77,7 @@ public sealed partial class WebSocketConnection
 
     private async Task<bool> RouteAsync(HttpRequestHead head)
     {
+        Log.Request(_server.Logger, _id, head);
         Route route = _server.Routes.Find(head.Path);
         if (route.WebSocket is { } endpoint) return await UpgradeAsync(head, endpoint).ConfigureAwait(false);
 
@@ -178,6 +179,7 @@ public sealed partial class WebSocketConnection
         ClearDeadline();
         _opened = true;
         _server.OnConnectionOpened();
+        _server.Metrics.ConnectionOpened();
         try
         {
             endpoint.Handler.OnOpen(this);
@@ -221,6 +223,7 @@ public sealed partial class WebSocketConnection
     /// <summary>Answers with a canned response and shuts our side down (the caller lingers, then closes).</summary>
     private async Task RespondAsync(ReadOnlyMemory<byte> response)
     {
+        _server.Metrics.HandshakeRejected(response.Span);
         await SendAllAsync(response).ConfigureAwait(false);
         ShutdownSend();
     }

@@ -60,6 +60,7 @@ public sealed partial class WebSocketConnection
         if (received > 0)
         {
             _input.Advance(received);
+            _server.Metrics.BytesReceived(received);
             _server.Touch(_id, Environment.TickCount64);
         }
 
@@ -205,6 +206,8 @@ public sealed partial class WebSocketConnection
             _input.Release();
             Abort();
             _server.Connections.Remove(_id);
+            if (_opened) _server.Metrics.ConnectionClosed(_closeCode);
+            if (_opened) Log.Closed(_server.Logger, _id, _closeCode);
             if (_opened)
             {
                 try

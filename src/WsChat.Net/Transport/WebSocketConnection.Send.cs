@@ -170,6 +170,7 @@ public sealed partial class WebSocketConnection
     /// </summary>
     internal ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes)
     {
+        _server.Metrics.BytesSent(bytes.Length);
         int sent = _socket.Send(bytes.Span, SocketFlags.None, out SocketError error);
         if (error == SocketError.Success && sent == bytes.Length) return ValueTask.CompletedTask;
         if (error is not (SocketError.Success or SocketError.WouldBlock)) throw new SocketException((int)error);

@@ -86,6 +86,7 @@ public sealed partial class WebSocketConnection : IThreadPoolWorkItem
         ArgumentNullException.ThrowIfNull(frame);
         if (!frame.IsSealed) ThrowHelper.ThrowFrameNotSealed(nameof(frame));
         EnqueueResult result = Enqueue(frame, control: false);
+        if (result == EnqueueResult.OverBound) _server.Metrics.SlowConsumerClosed();
         if (result == EnqueueResult.OverBound) Close(WebSocketCloseCode.PolicyViolation, "slow consumer");
         return result == EnqueueResult.Queued;
     }

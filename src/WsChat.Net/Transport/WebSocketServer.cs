@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using WsChat.Net.Diagnostics;
 using WsChat.Net.Http;
 
 namespace WsChat.Net.Transport;
@@ -53,6 +54,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             MaxHeaderCount = options.MaxRequestHeaders,
         };
         Origins = new OriginPolicy(options.AllowedOrigins);
+        Metrics.ObserveOutboundBytes(() => TransportGauges.SumOutboundBytes(Connections));
     }
 
     /// <summary>The options the server was created with.</summary>
@@ -72,6 +74,8 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     public int WebSocketCount => Volatile.Read(ref _openWebSockets);
 
     internal ConnectionTable Connections { get; } = new();
+
+    internal TransportMetrics Metrics { get; } = new();
 
     internal ILogger Logger { get; }
 
