@@ -90,6 +90,7 @@ internal static class Program
 
     private static ILoadSocketFactory SocketFactory(LoadOptions options) => options.Client switch
     {
-        _ => BclLoadSocket.Factory,
+        ClientKind.Bcl => BclLoadSocket.Factory,
+        _ => WsChatLoadSocket.Factory,
     };
 }

@@ -15,7 +15,7 @@ internal enum ScenarioKind
 /// <summary>Which WebSocket client implementation the loadgen drives connections with.</summary>
 internal enum ClientKind
 {
-    /// <summary>WsChat.Net's own client (the default once it exists).</summary>
+    /// <summary>WsChat.Net's own client (the default).</summary>
     WsChat,
 
     /// <summary>System.Net.WebSockets over a socket the loadgen connects itself: a cross-check.</summary>
@@ -55,7 +55,7 @@ internal sealed record LoadOptions
     public string? JsonOut { get; init; }
     public string? PlotOut { get; init; }
     public string? Label { get; init; }
-    public ClientKind Client { get; init; } = ClientKind.Bcl;
+    public ClientKind Client { get; init; } = ClientKind.WsChat;
     public bool Quiet { get; init; }
 
     /// <summary>Set on a child process spawned by <c>--workers</c>: its index and the total.</summary>
