@@ -150,3 +150,52 @@ public class WebSocketReaderTests
         Assert.That(events.Select(e => e.Text), Is.EqualTo(new[] { "héllo wörld €𝄞" }));
     }
 }
+
+public class WebSocketReaderSegmentationTests
+{
+    [Test]
+    public void TryRead_MultiByteTextWith16BitLength_ParsesAtEverySplit()
+    {
+        string text = string.Concat(Enumerable.Repeat("ä€𝄞x", 20));   // 200 bytes: code points straddle most splits
+        byte[] frame = TestFrames.ClientText(text);
+        foreach ((string name, ReadOnlySequence<byte> input) in Segmentations.All(frame))
+        {
+            var reader = new WebSocketReader(isServer: true, 1024, 4);
+            var (events, status, error) = ReaderDriver.ReadAll(ref reader, input);
+            Assert.That(status, Is.EqualTo(OperationStatus.NeedMoreData), $"{name}: {error}");
+            Assert.That(events.Single().Text, Is.EqualTo(text), name);
+        }
+    }
+
+    [Test]
+    public void TryRead_SeveralMessagesInOneBuffer_YieldsEachInOrder()
+    {
+        byte[] input = TestFrames.Concat(TestFrames.ClientText("one"), TestFrames.Client(WebSocketOpcode.Binary, [1, 2]),
+            TestFrames.ClientText("thr", fin: false), TestFrames.Client(WebSocketOpcode.Continuation, "ee"u8), TestFrames.ClientText(""));
+        foreach ((string name, ReadOnlySequence<byte> sequence) in Segmentations.All(input))
+        {
+            var reader = new WebSocketReader(isServer: true, 1024, 4);
+            var (events, _, _) = ReaderDriver.ReadAll(ref reader, sequence);
+            Assert.That(events.Select(e => $"{e.Opcode}:{Convert.ToHexString(e.Payload)}"),
+                Is.EqualTo(new[] { "Text:6F6E65", "Binary:0102", "Text:7468726565", "Text:" }), name);
+        }
+    }
+
+    [Test]
+    public void TryRead_ZeroMessageLimit_AcceptsOnlyEmptyMessages()
+    {
+        var reader = new WebSocketReader(isServer: true, 0, 4);
+        var (events, status, _) = ReaderDriver.ReadAll(ref reader, Segmentations.Whole(TestFrames.ClientText("")));
+        Assert.That(events, Has.Count.EqualTo(1));
+        Assert.That(status, Is.EqualTo(OperationStatus.NeedMoreData));
+        (_, status, WebSocketCloseCode error) = ReaderDriver.ReadAll(ref reader, Segmentations.Whole(TestFrames.ClientText("x")));
+        Assert.That(error, Is.EqualTo(WebSocketCloseCode.MessageTooBig));
+    }
+
+    [Test]
+    public void Constructor_InvalidLimits_Throw()
+    {
+        Assert.That(() => new WebSocketReader(true, -1, 4), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => new WebSocketReader(true, 10, 0), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+}
