@@ -7,7 +7,7 @@ namespace WsChat.Benchmarks;
 [MemoryDiagnoser]
 public class FrameHeaderParserBenchmarks
 {
-    // A masked text frame of 60 bytes (a chat message), of 4 KiB (16-bit length) and of 64 KiB (64-bit length).
+    // A masked text frame of 60 bytes (a chat command), of 4 KiB (16-bit length) and of 64 KiB (64-bit length).
     private readonly byte[] _small = [0x81, 0xBC, 0x37, 0xFA, 0x21, 0x3D];
     private readonly byte[] _medium = [0x81, 0xFE, 0x10, 0x00, 0x37, 0xFA, 0x21, 0x3D];
     private readonly byte[] _large = [0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 0x37, 0xFA, 0x21, 0x3D];

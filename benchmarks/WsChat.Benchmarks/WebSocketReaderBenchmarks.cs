@@ -39,7 +39,7 @@ public class WebSocketReaderBenchmarks
         _work = new byte[_fragmented.Length];
     }
 
-    /// <summary>A 60-byte chat command in one masked frame: unmasked in place, no copy.</summary>
+    /// <summary>A 61-byte chat command in one masked frame: unmasked in place, no copy.</summary>
     [Benchmark(Baseline = true)]
     public int SingleFrameChatMessage()
     {
