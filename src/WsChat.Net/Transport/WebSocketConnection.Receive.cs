@@ -166,7 +166,7 @@ public sealed partial class WebSocketConnection
             SetDeadline(_server.Options.CloseTimeout);
         }
 
-        _reader.Reset();
+        if (_endpoint is not null) _reader.Reset();   // a plain HTTP connection never had a reader
         _input.Release();
         _lastReadFilled = false;
         while (Volatile.Read(ref _aborted) == 0)
@@ -210,7 +210,7 @@ public sealed partial class WebSocketConnection
         SetPhase(ConnectionPhase.Closed);
         try
         {
-            _reader.Reset();
+            if (_endpoint is not null) _reader.Reset();
         }
         finally
         {

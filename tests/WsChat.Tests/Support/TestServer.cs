@@ -7,7 +7,14 @@ namespace WsChat.Tests.Support;
 /// <summary>A <see cref="WebSocketServer"/> on 127.0.0.1:0 with the host's /echo, /healthz and /readyz.</summary>
 internal sealed class TestServer : IAsyncDisposable
 {
-    private TestServer(WebSocketServer server) => Server = server;
+    private TestServer(WebSocketServer server, ErrorLog log)
+    {
+        Server = server;
+        Log = log;
+    }
+
+    /// <summary>Errors the server logged (a connection loop or handler failure).</summary>
+    public ErrorLog Log { get; }
 
     public WebSocketServer Server { get; }
 
@@ -19,6 +26,7 @@ internal sealed class TestServer : IAsyncDisposable
     public static TestServer Start(WebSocketServerOptions? options = null, Action<WebSocketServer>? configure = null, int echoMaxMessageBytes = 16 * 1024 * 1024)
     {
         options ??= new WebSocketServerOptions();
+        var log = new ErrorLog();
         var server = new WebSocketServer(new WebSocketServerOptions
         {
             Endpoint = new IPEndPoint(IPAddress.Loopback, 0),
@@ -33,13 +41,13 @@ internal sealed class TestServer : IAsyncDisposable
             AllowedOrigins = options.AllowedOrigins,
             DrainTimeout = options.DrainTimeout,
             TimerResolution = options.TimerResolution,
-        });
+        }, log);
         server.MapWebSocket("/echo", new EchoHandler(), new WebSocketEndpointOptions { MaxMessageBytes = echoMaxMessageBytes, MaxFramesPerMessage = int.MaxValue });
         server.MapHttp("/healthz", new HealthHandler());
         server.MapHttp("/readyz", new ReadinessHandler(server));
         configure?.Invoke(server);
         server.Start();
-        return new TestServer(server);
+        return new TestServer(server, log);
     }
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
