@@ -25,6 +25,7 @@ internal static class WsChatHost
         options.Validate();
         builder.Services.AddSingleton(options);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + options.CloseTimeout + TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton<Metrics.OperationsEndpoints>();
         builder.Services.AddSingleton<ServerHostedService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ServerHostedService>());
         return builder.Build();

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using WsChat.Host.Configuration;
+using WsChat.Host.Metrics;
 using WsChat.Net.Transport;
 
 namespace WsChat.Host.Endpoints;
@@ -11,9 +13,8 @@ internal static class ServerEndpoints
 {
     public static void Map(WebSocketServer server, WsChatOptions options, IServiceProvider services)
     {
-        _ = services;   // for endpoints that need services (the chat server, metrics)
         server.MapHttp("/healthz", new HealthHandler());
-        server.MapHttp("/readyz", new ReadinessHandler(server));
+        services.GetRequiredService<OperationsEndpoints>().Map(server);   // /readyz, /metrics, /stats, the WsChat Meter
         if (options.Echo.Enabled)
         {
             // PROTOCOL.md §1: for RFC 6455 conformance suites; off by default.
