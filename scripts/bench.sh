@@ -133,8 +133,9 @@ for name in $SERVERS; do
       --rate 200 --duration 3 --warmup 1 --quiet >"$OUT/$name-$scenario.warmup.txt" 2>&1 || true
     case "$scenario" in
       idle)    run_loadgen "$name" idle --connections "$CONNS" --rooms "$ROOMS" --duration "$IDLE_S" --workers "$WORKERS" || true ;;
-      fanout)  run_loadgen "$name" fanout --connections "$CONNS" --rooms "$ROOMS" --ramp "$RAMP" --duration "$RAMP_S" \
-                 --warmup 3 --message-size 64 --workers "$WORKERS" || true ;;
+      # Ten senders per room: 2,000 messages/s is 2/s per user, far under wschat's per-user limit (20/s).
+      fanout)  run_loadgen "$name" fanout --connections "$CONNS" --rooms "$ROOMS" --senders $((ROOMS * 10)) --ramp "$RAMP" \
+                 --duration "$RAMP_S" --warmup 3 --message-size 64 --workers "$WORKERS" || true ;;
       churn)   run_loadgen "$name" churn --connections "$CONNS" --rooms "$ROOMS" --rate "$CHURN_RATE" --duration "$CHURN_S" --workers "$WORKERS" || true ;;
       dm)      run_loadgen "$name" dm --connections "$CONNS" --rate 2000 --duration 20 --workers "$WORKERS" || true ;;
       history) run_loadgen "$name" history --connections 1000 --rooms 10 --rate 1000 --duration 20 || true ;;
