@@ -107,7 +107,7 @@ stop_server() {
 }
 trap stop_server EXIT
 
-COMMANDS="$OUT/commands.txt"; : >"$COMMANDS"
+COMMANDS="$OUT/commands.txt"; touch "$COMMANDS"   # appended to: several invocations may share one BENCH_OUT
 run_loadgen() {   # run_loadgen NAME SCENARIO ARGS...
   local name=$1 scenario=$2; shift 2
   local port; port=$(port_of "$name")
