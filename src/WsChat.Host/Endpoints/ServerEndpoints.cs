@@ -27,5 +27,8 @@ internal static class ServerEndpoints
         }
 
         // /ws answers 404 until the chat endpoint is wired here (issue 3).
+
+        // The web page at / and /static/, its sign-in settings, /dev/token in development mode (issue 7).
+        Web.WebEndpoints.Map(server, services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>());
     }
 }

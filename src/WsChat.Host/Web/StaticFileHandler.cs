@@ -64,8 +64,7 @@ internal sealed class StaticFileHandler
     /// <param name="ifNoneMatch">The <c>If-None-Match</c> header value, or null.</param>
     public StaticFileResponse Handle(string method, string path, string query, string? ifNoneMatch)
     {
-        bool head = method == "HEAD";
-        if (!head && method != "GET") return Error(405, "Method Not Allowed", s_allowHeaders);
+        if (method is not ("GET" or "HEAD")) return Error(405, "Method Not Allowed", s_allowHeaders);
 
         string cache;
         StaticAsset? asset;
@@ -92,7 +91,8 @@ internal sealed class StaticFileHandler
         KeyValuePair<string, string>[] headers = _headers[(asset.Name, cache)];
         if (ifNoneMatch is not null && Matches(ifNoneMatch, asset.ETag))
             return new StaticFileResponse(304, asset.ContentType, ReadOnlyMemory<byte>.Empty, headers);
-        return new StaticFileResponse(200, asset.ContentType, head ? ReadOnlyMemory<byte>.Empty : asset.Body, headers);
+        // HEAD gets the body too: the transport sends its length as Content-Length and leaves the bytes out.
+        return new StaticFileResponse(200, asset.ContentType, asset.Body, headers);
     }
 
     // RFC 9110 §13.1.2: If-None-Match is "*" or a list of entity tags compared weakly (W/ ignored).

@@ -90,7 +90,7 @@ internal static class HttpResponses
         _ => "Unknown"u8,
     };
 
-    /// <summary>Largest head <see cref="WriteHead"/> writes, plus the content type's length.</summary>
+    /// <summary>Largest head <see cref="WriteHead(Span{byte}, int, ReadOnlySpan{byte}, long, bool)"/> writes, plus the content type's length.</summary>
     public const int MaxHeadLengthWithoutContentType = 160;
 
     /// <summary>
@@ -99,7 +99,15 @@ internal static class HttpResponses
     /// </summary>
     /// <exception cref="ArgumentException">The destination is too short
     /// (<see cref="MaxHeadLengthWithoutContentType"/> + the content type length always suffices).</exception>
-    public static int WriteHead(Span<byte> destination, int statusCode, ReadOnlySpan<byte> contentType, long contentLength, bool keepAlive = false)
+    public static int WriteHead(Span<byte> destination, int statusCode, ReadOnlySpan<byte> contentType, long contentLength, bool keepAlive = false) =>
+        WriteHead(destination, statusCode, contentType, contentLength, default, keepAlive);
+
+    /// <summary>
+    /// As <see cref="WriteHead(Span{byte}, int, ReadOnlySpan{byte}, long, bool)"/>, with extra header lines (each
+    /// <c>Name: value\r\n</c>) that replace the default <c>Cache-Control: no-store</c> when not empty. The destination
+    /// needs <see cref="MaxHeadLengthWithoutContentType"/> + the content type's and the headers' lengths.
+    /// </summary>
+    public static int WriteHead(Span<byte> destination, int statusCode, ReadOnlySpan<byte> contentType, long contentLength, ReadOnlySpan<byte> headers, bool keepAlive = false)
     {
         var w = new SpanWriter(destination);
         w.Write("HTTP/1.1 "u8);
@@ -110,7 +118,14 @@ internal static class HttpResponses
         w.Write(contentType);
         w.Write("\r\nContent-Length: "u8);
         w.WriteNumber(contentLength);
-        w.Write(keepAlive ? "\r\nCache-Control: no-store\r\n\r\n"u8 : "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n"u8);
+        if (headers.IsEmpty)
+        {
+            w.Write(keepAlive ? "\r\nCache-Control: no-store\r\n\r\n"u8 : "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n"u8);
+            return w.Written;
+        }
+        w.Write("\r\n"u8);
+        w.Write(headers);
+        w.Write(keepAlive ? "\r\n"u8 : "Connection: close\r\n\r\n"u8);
         return w.Written;
     }
 

@@ -26,6 +26,11 @@ public readonly struct HttpResponse
     /// <summary>The <c>Content-Type</c> header value. Default <c>text/plain; charset=utf-8</c>.</summary>
     public string ContentType { get; }
 
+    /// <summary>Extra header lines, ASCII, each <c>Name: value\r\n</c>, written as given (cache them like the body).
+    /// Empty by default, and then the response says <c>Cache-Control: no-store</c>; when set, they replace that
+    /// default, so a handler that wants caching (ETag, max-age) says so itself.</summary>
+    public ReadOnlyMemory<byte> Headers { get; init; }
+
     /// <summary>A <c>text/plain</c> response; the text is encoded as UTF-8 (allocates: cache responses on hot endpoints).</summary>
     public static HttpResponse Text(int statusCode, string text) => new(statusCode, Encoding.UTF8.GetBytes(text));
 }

@@ -108,12 +108,13 @@ public sealed partial class WebSocketConnection
 
         int contentTypeLength = Encoding.ASCII.GetByteCount(response.ContentType);
         int bodyLength = isHead ? 0 : response.Body.Length;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(HttpResponses.MaxHeadLengthWithoutContentType + contentTypeLength + bodyLength);
+        int headersLength = response.Headers.Length;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(HttpResponses.MaxHeadLengthWithoutContentType + contentTypeLength + headersLength + bodyLength);
         try
         {
             Span<byte> contentType = buffer.AsSpan(buffer.Length - contentTypeLength);
             Encoding.ASCII.GetBytes(response.ContentType, contentType);
-            int length = HttpResponses.WriteHead(buffer, response.StatusCode, contentType, response.Body.Length);
+            int length = HttpResponses.WriteHead(buffer, response.StatusCode, contentType, response.Body.Length, response.Headers.Span);
             if (!isHead) response.Body.Span.CopyTo(buffer.AsSpan(length));
             await SendAllAsync(buffer.AsMemory(0, length + bodyLength)).ConfigureAwait(false);
         }

@@ -7,7 +7,7 @@ using System.Text;
 namespace WsChat.Tests.Support;
 
 /// <summary>
-/// The real wschat executable (the Host's wschat.dll next to the tests) as a child process on a loopback port,
+/// The real wschat executable (the Host's wschat.dll) as a child process on a loopback port,
 /// with its own data folder, so that end-to-end tests can stop and start it like an operator would.
 /// </summary>
 internal sealed partial class WsChatProcess : IAsyncDisposable
@@ -22,11 +22,30 @@ internal sealed partial class WsChatProcess : IAsyncDisposable
         DataDirectory = dataDirectory;
         _arguments =
         [
-            Path.Combine(AppContext.BaseDirectory, "wschat.dll"),
+            ServerAssembly,
             "--WsChat:Address=127.0.0.1",
             $"--WsChat:Port={port}",
             .. extraArguments,
         ];
+    }
+
+    /// <summary>The secret test servers sign tokens with (public: tests only).</summary>
+    public const string TestSecret = "wschat-e2e-tests-secret-0123456789abcdef";
+
+    /// <summary>Development mode (a name is enough to sign in: <c>/dev/token</c>) with <see cref="TestSecret"/>.</summary>
+    public static readonly string[] DevelopmentArguments = ["--WsChat:Development:Enabled=true", "--WsChat:JwtSecret=" + TestSecret];
+
+    /// <summary>wschat.dll in the Host's own build output (same configuration as the tests), not the copy next to
+    /// the tests: the test project also references ASP.NET Core (interop tests), so the Microsoft.Extensions
+    /// assemblies the Host needs are not copied here.</summary>
+    public static string ServerAssembly { get; } = FindServerAssembly();
+
+    private static string FindServerAssembly()
+    {
+        // AppContext.BaseDirectory is tests/WsChat.Tests/bin/<Configuration>/<tfm>/.
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string path = Path.Combine(RepositoryPaths.Root, "src", "WsChat.Host", "bin", output.Parent!.Name, output.Name, "wschat.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("Build src/WsChat.Host first.", path);
     }
 
     /// <summary>The port it listens on; the same after a restart, so clients reconnect to the same URL.</summary>

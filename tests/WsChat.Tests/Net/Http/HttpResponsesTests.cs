@@ -91,6 +91,25 @@ public class HttpResponsesTests
     }
 
     [Test]
+    public void WriteHead_ExtraHeaders_AreWrittenAndReplaceNoStore()
+    {
+        var buffer = new byte[HttpResponses.MaxHeadLengthWithoutContentType + 128];
+        byte[] extra = "ETag: \"abc\"\r\nCache-Control: no-cache\r\n"u8.ToArray();
+        int n = HttpResponses.WriteHead(buffer, 304, "text/html"u8, 0, extra);
+        var (_, headers, body) = Split(buffer.AsSpan(0, n));
+        Assert.That(headers["ETag"], Is.EqualTo("\"abc\""));
+        Assert.That(headers["Cache-Control"], Is.EqualTo("no-cache"), "the handler's caching, not the default no-store");
+        Assert.That(headers["Connection"], Is.EqualTo("close"));
+        Assert.That(System.Text.Encoding.ASCII.GetString(buffer, 0, n), Does.EndWith("\r\n\r\n").And.Not.Contains("no-store"));
+        Assert.That(body, Is.Empty);
+    }
+
+    [Test]
+    public void WriteHead_ExtraHeadersPastTheDestination_Throws() =>
+        Assert.That(() => HttpResponses.WriteHead(new byte[HttpResponses.MaxHeadLengthWithoutContentType], 200, "text/plain"u8, 0,
+            new byte[HttpResponses.MaxHeadLengthWithoutContentType]), Throws.ArgumentException);
+
+    [Test]
     public void WriteOk_DestinationTooShort_Throws() =>
         Assert.That(() => HttpResponses.WriteOk(new byte[40], "text/plain"u8, "ok"u8), Throws.ArgumentException);
 
