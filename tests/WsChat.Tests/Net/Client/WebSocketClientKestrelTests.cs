@@ -82,9 +82,10 @@ public class WebSocketClientKestrelTests
     [Test]
     public async Task Client_KestrelPings_ClientAnswersAndStaysConnected(CancellationToken ct)
     {
-        // Kestrel pings every 100 ms and aborts without a pong within 300 ms (KeepAliveTimeout).
+        // Kestrel pings every 100 ms and aborts without a pong within 1.5 s (KeepAliveTimeout); the exchange lasts
+        // over 3 s, so it only survives if the client answers the pings (here: whenever it receives).
         await using WebSocketClient client = await WebSocketClient.ConnectAsync(new Uri(_base, "/pinging"), cancellationToken: ct);
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 15; i++)
         {
             await Task.Delay(200, ct);
             await client.SendAsync(WebSocketOpcode.Text, Encoding.UTF8.GetBytes($"m{i}"), ct);
@@ -134,7 +135,7 @@ public class WebSocketClientKestrelTests
         using WebSocket ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = TimeSpan.FromMilliseconds(100),
-            KeepAliveTimeout = TimeSpan.FromMilliseconds(300),
+            KeepAliveTimeout = TimeSpan.FromMilliseconds(1500),
         });
         await EchoLoopAsync(ws);
     }

@@ -60,12 +60,12 @@ public class WebSocketServerTests
     {
         await using TestServer server = TestServer.Start(new WebSocketServerOptions
         {
-            HeartbeatInterval = TimeSpan.FromMilliseconds(200),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(400),
             TimerResolution = TimeSpan.FromMilliseconds(25),
         });
         using RawClient c = await RawClient.UpgradeAsync(server.EndPoint, "/echo", ct);
         int pings = 0;
-        DateTime until = DateTime.UtcNow.AddMilliseconds(1500);   // over seven intervals
+        DateTime until = DateTime.UtcNow.AddMilliseconds(2200);   // over five intervals: a silent client is closed after two
         while (DateTime.UtcNow < until)
         {
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
