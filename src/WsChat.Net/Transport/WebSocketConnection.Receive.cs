@@ -42,6 +42,7 @@ public sealed partial class WebSocketConnection
                     }
 
                     _input.Advance(received);
+                    _server.Metrics.BytesReceived(received);
                     _server.Touch(_id, Environment.TickCount64);
                     if (!ProcessFrames()) break;
                 }
