@@ -7,9 +7,13 @@ namespace WsChat.Core.Protocol;
 /// <remarks><see cref="Message"/> is always a string literal, so a refusal allocates nothing.</remarks>
 internal readonly struct ProtocolError(ErrorCode code, string message)
 {
+    private readonly string? _message = message;
+
+    /// <summary>The §4 code; <see cref="ErrorCode.None"/> when there is no error.</summary>
     public ErrorCode Code { get; } = code;
 
-    public string Message { get; } = message ?? string.Empty;
+    /// <summary>What was wrong, for the client's <c>error.message</c>; empty when there is no error.</summary>
+    public string Message => _message ?? string.Empty;
 
     public bool IsError => Code != ErrorCode.None;
 
