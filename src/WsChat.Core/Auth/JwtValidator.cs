@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -114,13 +115,13 @@ internal sealed class JwtValidator
     private AuthResult ReadIdentity(JsonWebToken jwt)
     {
         if (!jwt.TryGetPayloadValue("sub", out object? subValue) || subValue is null) return AuthResult.Fail(AuthFailure.MissingClaim);
-        if (subValue is not string sub || sub.Length == 0) return AuthResult.Fail(AuthFailure.InvalidClaim);
+        if (!IsJsonString(jwt, "sub", subValue, out string sub) || sub.Length == 0) return AuthResult.Fail(AuthFailure.InvalidClaim);
         if (!HasAtMostCodePoints(sub, ProtocolLimits.MaxUserIdLength)) return AuthResult.Fail(AuthFailure.InvalidClaim);
 
         string name = sub;
         if (jwt.TryGetPayloadValue("name", out object? nameValue) && nameValue is not null)
         {
-            if (nameValue is not string given) return AuthResult.Fail(AuthFailure.InvalidClaim);
+            if (!IsJsonString(jwt, "name", nameValue, out string given)) return AuthResult.Fail(AuthFailure.InvalidClaim);
             if (given.Length > 0) name = given;
         }
 
@@ -133,6 +134,14 @@ internal sealed class JwtValidator
             return AuthResult.Fail(AuthFailure.NotYetValid);
 
         return AuthResult.Success(sub, name, new DateTimeOffset(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc)));
+    }
+
+    // A name that is a number or an array is refused by its claim's JSON type. (The library reads "sub" as a
+    // string whatever its JSON type, so a numeric sub arrives as its decimal string and is accepted.)
+    private static bool IsJsonString(JsonWebToken jwt, string claim, object value, out string text)
+    {
+        text = value as string ?? string.Empty;
+        return value is string && jwt.TryGetClaim(claim, out Claim? c) && c.ValueType == ClaimValueTypes.String;
     }
 
     private static bool HasAtMostCodePoints(string value, int max)
