@@ -1,8 +1,7 @@
-using WsChat.Core.Diagnostics;
-
 namespace WsChat.Core.Auth;
 
 /// <summary>Why a token was refused; <see cref="AuthFailures.MetricName"/> labels the auth-failure metric.</summary>
+/// <remarks>Append new values at the end: ChatErrorLabels uses the numeric value as a counter slot.</remarks>
 internal enum AuthFailure : byte
 {
     /// <summary>Not a failure.</summary>
@@ -47,17 +46,5 @@ internal static class AuthFailures
         AuthFailure.WrongIssuer => "wrong_issuer",
         AuthFailure.WrongAudience => "wrong_audience",
         _ => "unknown",
-    };
-
-    /// <summary>The coarser reason of <c>wschat_auth_failures_total{reason}</c> (<see cref="AuthFailureReason"/>).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="failure"/> is <see cref="AuthFailure.None"/>.</exception>
-    public static AuthFailureReason ToMetricReason(AuthFailure failure) => failure switch
-    {
-        AuthFailure.Malformed or AuthFailure.BadSignature or AuthFailure.BadAlg => AuthFailureReason.Invalid,
-        AuthFailure.Expired => AuthFailureReason.Expired,
-        AuthFailure.NotYetValid => AuthFailureReason.NotYetValid,
-        AuthFailure.MissingClaim or AuthFailure.InvalidClaim or AuthFailure.WrongIssuer or AuthFailure.WrongAudience => AuthFailureReason.Claims,
-        AuthFailure.TooLong => AuthFailureReason.TooLarge,
-        _ => throw new ArgumentOutOfRangeException(nameof(failure), failure, "Not a failure."),
     };
 }
