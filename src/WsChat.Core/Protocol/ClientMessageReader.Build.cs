@@ -96,6 +96,7 @@ internal static partial class ClientMessageReader
     {
         utf8 = default;
         if (value.Kind == ValueKind.Absent) return Fail(out error, missing);
+        if (value.Kind == ValueKind.BadString) return Fail(out error, InvalidUnicode);
         if (value.Kind != ValueKind.String || value.Utf8.IsEmpty) return Fail(out error, wrongType);
         utf8 = value.Utf8;
         error = default;

@@ -12,6 +12,8 @@ internal static partial class ClientMessageReader
     [ThreadStatic]
     private static byte[]? t_scratch;
 
+    private const string InvalidUnicode = "a string is not valid Unicode (invalid UTF-8 or a lone surrogate escape)";
+
     private enum Field : byte { Unknown, Type, Ref, Room, Text, To, Token, Dm, Since, Before, Limit, Status }
 
     private enum ValueKind : byte { Absent, String, Integer, BadNumber, True, False, Null, Other, BadString }
@@ -81,7 +83,7 @@ internal static partial class ClientMessageReader
             case ValueKind.Absent or ValueKind.Null:
                 break;
             case ValueKind.BadString:
-                problem ??= "field 'ref' is not valid Unicode";
+                problem ??= InvalidUnicode;
                 break;
             default:
                 problem ??= "field 'ref' must be a string of at most 64 characters";
@@ -100,8 +102,8 @@ internal static partial class ClientMessageReader
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
+                // A broken string is only an error if the type uses the field (Build, or the ref check below).
                 value.Kind = TryDecodeString(ref reader, ref fields, jsonLength, out value.Utf8) ? ValueKind.String : ValueKind.BadString;
-                if (value.Kind == ValueKind.BadString) problem ??= "a string is not valid Unicode (invalid UTF-8 or a lone surrogate escape)";
                 break;
             case JsonTokenType.Number:
                 value.Kind = reader.TryGetInt64(out value.Integer) ? ValueKind.Integer : ValueKind.BadNumber;

@@ -13,7 +13,7 @@ namespace WsChat.Core.Protocol;
 /// type does not define are ignored whatever their value; a known field given twice is <c>bad_request</c>;
 /// <c>null</c> for an optional field (<c>ref</c>, <c>since</c>, <c>before</c>, <c>limit</c>) means absent;
 /// numbers must be integers (no fraction or exponent) and strings must be strings (<c>"5"</c> is not a
-/// number); a lone surrogate escape is <c>bad_request</c>. Malformed JSON costs one caught
+/// number); a kept string with a lone surrogate escape or invalid UTF-8 is <c>bad_request</c>. Malformed JSON costs one caught
 /// <see cref="JsonException"/> (the reader has no non-throwing API); empty and non-object messages are
 /// refused before that. Thread-safe: all state is on the stack or thread-static.
 /// </remarks>

@@ -116,9 +116,10 @@ public class ClientMessageReaderHostileTests
     }
 
     [Test]
-    public void TryRead_LoneSurrogateEscapeInAnUnknownField_IsIgnored()
+    public void TryRead_LoneSurrogateEscapeInAFieldTheTypeDoesNotUse_IsIgnored()
     {
         Assert.That(ParsedCommand.Parse("""{"type":"ping","x":"\ud800"}""").Ok, Is.True);
+        Assert.That(ParsedCommand.Parse("""{"type":"join","room":"r","text":"\ud800"}""").Ok, Is.True);
     }
 
     private static readonly byte[][] s_invalidUtf8 =
