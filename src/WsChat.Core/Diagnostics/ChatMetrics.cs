@@ -25,6 +25,8 @@ internal sealed class ChatMetrics
 
     private readonly StripedCounters _events = new(s_floodSlot + 1);
     private readonly ShardMetrics[] _shards;
+    private Func<long>? _users;
+    private Func<long>? _authenticated;
 
     /// <param name="shardCount">Number of shards (one block each).</param>
     public ChatMetrics(int shardCount)
@@ -88,6 +90,20 @@ internal sealed class ChatMetrics
 
     /// <summary>Flood closes since start.</summary>
     public long FloodCloses => _events.Sum(s_floodSlot);
+
+    /// <summary>Registers how to read the users online and their authenticated connections (the user directory
+    /// knows both; they are read at scrape time, so authenticating counts nothing). Called once, by the engine.</summary>
+    public void ObserveUsers(Func<long> users, Func<long> authenticatedConnections)
+    {
+        _users = users;
+        _authenticated = authenticatedConnections;
+    }
+
+    /// <summary>Users with at least one authenticated connection (0 until the engine registers).</summary>
+    public long Users => _users?.Invoke() ?? 0;
+
+    /// <summary>Authenticated connections (0 until the engine registers).</summary>
+    public long AuthenticatedConnections => _authenticated?.Invoke() ?? 0;
 
     /// <summary>Sum of a per-shard figure over all shards.</summary>
     public long SumShards(Func<ShardMetrics, long> figure)

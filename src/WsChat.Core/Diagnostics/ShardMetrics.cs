@@ -3,9 +3,9 @@ using WsChat.Net.Diagnostics;
 namespace WsChat.Core.Diagnostics;
 
 /// <summary>
-/// The counters one shard owns: its connections and users (users are owned by hash(user) % N), its
-/// rooms and their members (rooms by hash(room) % N), deliveries, room messages, and the latency
-/// of a message from its receipt to its being queued to the last member.
+/// The counters one shard owns: the connections that are members of its rooms, its rooms and their
+/// members (rooms by hash(room) % N), deliveries, room messages, DMs, and the latency of a message
+/// from its receipt to its being queued to the last member.
 /// </summary>
 /// <remarks>
 /// Only the shard's loop writes these, so they are a <see cref="CounterBlock"/> of plain stores and
@@ -15,13 +15,12 @@ namespace WsChat.Core.Diagnostics;
 internal sealed class ShardMetrics
 {
     private const int ConnectionsSlot = 0;
-    private const int UsersSlot = 1;
-    private const int RoomsSlot = 2;
-    private const int MembersSlot = 3;
-    private const int DeliveriesSlot = 4;
-    private const int RoomMessagesSlot = 5;
-    private const int DirectMessagesSlot = 6;
-    private const int SlotCount = 7;
+    private const int RoomsSlot = 1;
+    private const int MembersSlot = 2;
+    private const int DeliveriesSlot = 3;
+    private const int RoomMessagesSlot = 4;
+    private const int DirectMessagesSlot = 5;
+    private const int SlotCount = 6;
 
     private readonly CounterBlock _cells = new(SlotCount);
     private Func<long>? _queueDepth;
@@ -35,11 +34,8 @@ internal sealed class ShardMetrics
     /// being queued to the last member.</summary>
     public FixedHistogram DeliveryLatency { get; } = new(HistogramBuckets.LatencyMicroseconds);
 
-    /// <summary>An authenticated connection of a user owned by this shard appeared (+1) or went (-1).</summary>
+    /// <summary>A connection became a member of its first room on this shard (+1) or left its last (-1).</summary>
     public void ConnectionsChanged(int delta) => _cells.Add(ConnectionsSlot, delta);
-
-    /// <summary>A user owned by this shard got its first connection (+1) or lost its last (-1).</summary>
-    public void UsersChanged(int delta) => _cells.Add(UsersSlot, delta);
 
     /// <summary>A room was created (+1) or removed (-1).</summary>
     public void RoomsChanged(int delta) => _cells.Add(RoomsSlot, delta);
@@ -48,7 +44,7 @@ internal sealed class ShardMetrics
     public void MembersChanged(int delta) => _cells.Add(MembersSlot, delta);
 
     /// <summary>A room message was fanned out to <paramref name="deliveries"/> connections; call it once
-    /// the frame is queued to the last member, with the Stopwatch timestamp of its receipt.</summary>
+    /// the frame is queued to the last member, with the <see cref="System.Diagnostics.Stopwatch"/> timestamp of its receipt.</summary>
     public void RoomMessageFannedOut(int deliveries, long receivedTimestamp)
     {
         _cells.Increment(RoomMessagesSlot);
@@ -69,11 +65,8 @@ internal sealed class ShardMetrics
     /// <summary>Registers how to read the shard's queue depth (called once, by the shard).</summary>
     public void ObserveQueueDepth(Func<long> depth) => _queueDepth = depth;
 
-    /// <summary>Authenticated connections of this shard's users.</summary>
+    /// <summary>Connections that are members of at least one of this shard's rooms.</summary>
     public long Connections => _cells.Read(ConnectionsSlot);
-
-    /// <summary>Users owned by this shard with at least one authenticated connection.</summary>
-    public long Users => _cells.Read(UsersSlot);
 
     /// <summary>Rooms owned by this shard.</summary>
     public long Rooms => _cells.Read(RoomsSlot);

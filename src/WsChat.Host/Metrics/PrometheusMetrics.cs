@@ -118,8 +118,8 @@ internal sealed class PrometheusMetrics
             _queueBytes.Set(t.OutboundQueueBytes);
             _slowConsumers.IncTo(t.SlowConsumerCloses);
 
-            _authenticated.Set(c.SumShards(s => s.Connections));
-            _users.Set(c.SumShards(s => s.Users));
+            _authenticated.Set(c.AuthenticatedConnections);
+            _users.Set(c.Users);
             _rooms.Set(c.SumShards(s => s.Rooms));
             _members.Set(c.SumShards(s => s.RoomMembers));
             for (int i = 0; i < _receivedByType.Length; i++) _receivedByType[i].IncTo(c.MessagesReceived((ReceivedMessageType)i));

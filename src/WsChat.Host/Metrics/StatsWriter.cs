@@ -34,8 +34,8 @@ internal static class StatsWriter
 
         json.WriteStartObject("connections");
         json.WriteNumber("open", t.ConnectionsCurrent);
-        json.WriteNumber("authenticated", c.SumShards(s => s.Connections));
-        json.WriteNumber("users", c.SumShards(s => s.Users));
+        json.WriteNumber("authenticated", c.AuthenticatedConnections);
+        json.WriteNumber("users", c.Users);
         json.WriteNumber("opened_total", t.ConnectionsOpened);
         json.WriteNumber("closed_total", t.ConnectionsClosed);
         WriteAges(json, snapshot);
@@ -53,8 +53,7 @@ internal static class StatsWriter
             json.WriteStartObject();
             json.WriteNumber("shard", shard.Index);
             json.WriteNumber("connections", shard.Connections);
-            json.WriteNumber("users", shard.Users);
-            json.WriteNumber("rooms", shard.Rooms);
+                        json.WriteNumber("rooms", shard.Rooms);
             json.WriteNumber("room_members", shard.RoomMembers);
             json.WriteNumber("queue_depth", shard.QueueDepth);
             json.WriteNumber("room_messages_total", shard.RoomMessages);

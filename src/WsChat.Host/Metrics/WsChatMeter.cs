@@ -39,8 +39,8 @@ internal sealed class WsChatMeter : IDisposable
         Meter.CreateObservableUpDownCounter("wschat.outbound_queue.bytes", () => t.OutboundQueueBytes, "By", "Bytes waiting in all outbound queues.");
         Meter.CreateObservableCounter("wschat.slow_consumer.closes", () => t.SlowConsumerCloses, "{connection}", "Slow-consumer closes (1008).");
 
-        Meter.CreateObservableUpDownCounter("wschat.authenticated_connections", () => c.SumShards(s => s.Connections), "{connection}", "Authenticated chat connections.");
-        Meter.CreateObservableUpDownCounter("wschat.users", () => c.SumShards(s => s.Users), "{user}", "Users with at least one connection.");
+        Meter.CreateObservableUpDownCounter("wschat.authenticated_connections", () => c.AuthenticatedConnections, "{connection}", "Authenticated chat connections.");
+        Meter.CreateObservableUpDownCounter("wschat.users", () => c.Users, "{user}", "Users with at least one connection.");
         Meter.CreateObservableUpDownCounter("wschat.rooms", () => c.SumShards(s => s.Rooms), "{room}", "Rooms that exist.");
         Meter.CreateObservableUpDownCounter("wschat.room_members", () => c.SumShards(s => s.RoomMembers), "{membership}", "Room memberships.");
         Meter.CreateObservableCounter("wschat.messages.received", () => Labelled(ChatErrorLabels.MessageTypes, "type", i => c.MessagesReceived((ReceivedMessageType)i)), "{message}",

@@ -85,7 +85,7 @@ public class ChatMetricsTests
         m.Shard(2).MembersChanged(5);
         m.Shard(2).MembersChanged(-1);
         m.Shard(1).ConnectionsChanged(2);
-        m.Shard(1).UsersChanged(1);
+        m.ObserveUsers(() => 3, () => 4);
         m.Shard(0).RoomMessageFannedOut(10, Stopwatch.GetTimestamp());
         m.Shard(2).RoomMessageFannedOut(4, Stopwatch.GetTimestamp());
         m.Shard(1).DirectMessageSent(3);
@@ -96,7 +96,9 @@ public class ChatMetricsTests
             Assert.That(m.SumShards(s => s.Rooms), Is.EqualTo(2));
             Assert.That(m.SumShards(s => s.RoomMembers), Is.EqualTo(4));
             Assert.That(m.SumShards(s => s.Connections), Is.EqualTo(2));
-            Assert.That(m.SumShards(s => s.Users), Is.EqualTo(1));
+            Assert.That(m.Users, Is.EqualTo(3));
+            Assert.That(m.AuthenticatedConnections, Is.EqualTo(4));
+            Assert.That(new ChatMetrics(1).Users, Is.Zero, "nothing registered");
             Assert.That(m.SumShards(s => s.Deliveries), Is.EqualTo(18));
             Assert.That(m.SumShards(s => s.RoomMessages), Is.EqualTo(2));
             Assert.That(m.SumShards(s => s.DirectMessages), Is.EqualTo(1));

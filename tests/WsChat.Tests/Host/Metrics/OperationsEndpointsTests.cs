@@ -66,6 +66,10 @@ public class OperationsEndpointsTests
 
         // A client that never answers the server's close keeps the drain going while we probe.
         using RawClient stubborn = await RawClient.UpgradeAsync(s.EndPoint, "/echo", ct);
+        // One echo first: the 101 reaches us a moment before the server marks the connection open, and a drain in
+        // that moment aborts instead of sending 1001 (the transport's race, not what this test is about).
+        await stubborn.SendTextAsync("x", ct);
+        Assert.That((await stubborn.ReceiveFrameAsync(ct))?.Text, Is.EqualTo("x"));
         Task drain = s.Server.DrainAsync(ct);
         RawFrame? close = await stubborn.ReceiveFrameAsync(ct);
         Assert.That(close?.CloseCode, Is.EqualTo(1001));

@@ -37,9 +37,7 @@ public class PrometheusMetricsTests
         chat.RateLimited(RateLimitBucket.User);
         chat.AuthFailed(WsChat.Core.Auth.AuthFailure.BadSignature);
         chat.FloodClosed();
-        chat.Shard(0).ConnectionsChanged(1);
-        chat.Shard(1).ConnectionsChanged(1);
-        chat.Shard(0).UsersChanged(1);
+        chat.ObserveUsers(() => 1, () => 2);
         chat.Shard(1).RoomsChanged(1);
         chat.Shard(1).MembersChanged(2);
         chat.Shard(1).RoomMessageFannedOut(2, Stopwatch.GetTimestamp());

@@ -19,6 +19,7 @@ public class StatsWriterTests
         transport.BytesReceived(10);
         transport.BytesSent(20);
         chat.Shard(0).ConnectionsChanged(2);
+        chat.ObserveUsers(() => 1, () => 2);
         chat.Shard(1).RoomsChanged(3);
         chat.Shard(1).MembersChanged(6);
         chat.Shard(1).ObserveQueueDepth(() => 4);
