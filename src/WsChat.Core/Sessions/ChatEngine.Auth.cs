@@ -13,6 +13,7 @@ internal sealed partial class ChatEngine
     {
         if (!TryValidate(token, out TokenIdentity identity, out string reason))
         {
+            Metrics.Error(ErrorCode.Unauthenticated);
             session.Send(Frames.Error(ErrorCode.Unauthenticated, reason, clientRef));
             session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.AuthFailed);
             return;
@@ -47,12 +48,15 @@ internal sealed partial class ChatEngine
     {
         if (!TryValidate(token, out TokenIdentity identity, out string reason))
         {
+            Metrics.Error(ErrorCode.Unauthenticated);
             session.Send(Frames.Error(ErrorCode.Unauthenticated, reason, clientRef));
             return;
         }
 
         if (!string.Equals(identity.UserId, session.UserId, StringComparison.Ordinal))
         {
+            Metrics.AuthFailed(Diagnostics.AuthFailureReason.SubjectMismatch);
+            Metrics.Error(ErrorCode.Forbidden);
             session.Send(Frames.Error(ErrorCode.Forbidden, "a refresh token must have the same sub", clientRef));
             return;
         }
@@ -70,6 +74,7 @@ internal sealed partial class ChatEngine
         AuthResult result = Tokens.Validate(token);
         if (!result.Succeeded)
         {
+            Metrics.AuthFailed(result.Failure);
             identity = default;
             reason = "invalid token: " + AuthFailures.MetricName(result.Failure);
             return false;

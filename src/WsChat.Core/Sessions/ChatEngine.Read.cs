@@ -18,16 +18,19 @@ internal sealed partial class ChatEngine
         if (session.State == SessionState.Closed) return;
         long now = Time.GetTimestamp();
         bool parsed = ClientMessageReader.TryRead(json, Options.MaxTextLength, out ClientCommand cmd, out ProtocolError error);
+        Metrics.MessageReceived(parsed ? cmd.Type : CommandType.None);
 
         // PROTOCOL.md §5: every command counts against the connection's bucket, refused ones too.
         if (!session.ConnectionBucket.TryTake(now, out int retryMs))
         {
+            Metrics.RateLimited(Diagnostics.RateLimitBucket.Connection);
             RateLimited(session, cmd.Ref, retryMs, now);
             return;
         }
 
         if (!parsed)
         {
+            Metrics.Error(error.Code);
             session.Send(Frames.Error(error.Code, error.Message, cmd.Ref));
             return;
         }
@@ -36,7 +39,7 @@ internal sealed partial class ChatEngine
         {
             // §2: before auth only auth is accepted; anything else gets unauthenticated, the connection stays open.
             if (cmd.Type == CommandType.Auth) AuthMessage(session, cmd.Token, cmd.Ref);
-            else session.Send(Frames.Error(ErrorCode.Unauthenticated, "authenticate first", cmd.Ref));
+            else UnauthenticatedError(session, cmd.Ref);
             return;
         }
 
@@ -78,9 +81,16 @@ internal sealed partial class ChatEngine
                 if (TakeUserToken(session, in cmd, now)) Dm(session, in cmd);
                 break;
             default:
+                Metrics.Error(ErrorCode.BadRequest);
                 session.Send(Frames.Error(ErrorCode.BadRequest, "unknown type", cmd.Ref));
                 break;
         }
+    }
+
+    private void UnauthenticatedError(ChatSession session, ReadOnlySpan<byte> clientRef)
+    {
+        Metrics.Error(ErrorCode.Unauthenticated);
+        session.Send(Frames.Error(ErrorCode.Unauthenticated, "authenticate first", clientRef));
     }
 
     private void ToRoom(ChatSession session, ShardCommandKind kind, in ClientCommand cmd)
@@ -107,6 +117,7 @@ internal sealed partial class ChatEngine
         if (recipient is null && !Persistent)
         {
             // §3: without storage a DM to nobody online would be lost; say so.
+            Metrics.Error(ErrorCode.UserNotFound);
             session.Send(Frames.Error(ErrorCode.UserNotFound, "no such user online", cmd.Ref));
             return;
         }
@@ -121,6 +132,7 @@ internal sealed partial class ChatEngine
     {
         if (shard.Queue.TryEnqueue(in command)) return;
         // The shard is this far behind: refuse rather than grow without bound.
+        Metrics.Error(ErrorCode.ServerBusy);
         session.Send(Frames.Error(ErrorCode.ServerBusy, "server busy, retry later", command.Ref));
         command.ReturnData();
     }
@@ -129,6 +141,7 @@ internal sealed partial class ChatEngine
     private bool TakeUserToken(ChatSession session, in ClientCommand cmd, long now)
     {
         if (session.User!.TryTake(now, out int retryMs)) return true;
+        Metrics.RateLimited(Diagnostics.RateLimitBucket.User);
         RateLimited(session, cmd.Ref, retryMs, now);
         return false;
     }
@@ -138,10 +151,12 @@ internal sealed partial class ChatEngine
         // A client that goes on after rate_limited collects refusals and is closed (§5).
         if (session.Flood.RecordRejection(now))
         {
+            Metrics.FloodClosed();
             session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.RateLimited);
             return;
         }
 
+        Metrics.Error(ErrorCode.RateLimited);
         session.Send(Frames.Error(ErrorCode.RateLimited, "rate limit exceeded", clientRef, retryMs));
     }
 }

@@ -134,9 +134,11 @@ internal sealed partial class ChatEngine : IDisposable
         switch (session.State)
         {
             case SessionState.Unauthenticated when nowMs >= session.AuthDeadlineMs:
+                Metrics.AuthFailed(Diagnostics.AuthFailureReason.Timeout);
                 session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.AuthTimeout);
                 break;
             case SessionState.Authenticated when nowMs >= session.ExpiresAtMs:
+                Metrics.AuthFailed(AuthFailure.Expired);
                 session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.TokenExpired);
                 break;
             case SessionState.Authenticated when session.ExpiresAtMs != long.MaxValue:

@@ -30,6 +30,7 @@ internal sealed partial class Shard
         ChatUser? sender = session.User;
         if (sender is not null) SendToAll(sender.Sessions, frame);
         if (command.Recipient is { } recipient && !ReferenceEquals(recipient, sender)) SendToAll(recipient.Sessions, frame);
+        Metrics.DirectMessageSent((sender?.Sessions.Length ?? 0) + (command.Recipient is { } r && !ReferenceEquals(r, sender) ? r.Sessions.Length : 0));
         frame.Release();
         if (command.HasRef) session.Send(Frames.AckDm(command.Ref, id, to));
     }

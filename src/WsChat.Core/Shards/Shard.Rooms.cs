@@ -27,10 +27,12 @@ internal sealed partial class Shard
 
         room ??= CreateRoom(command.Target);
         room.Add(session, out bool firstOfUser);
+        Metrics.MembersChanged(1);
         if (!_memberships.TryGetValue(session, out List<Room>? rooms))
         {
             rooms = new List<Room>(4);
             _memberships.Add(session, rooms);
+            Metrics.ConnectionsChanged(1);
         }
 
         rooms.Add(room);
@@ -90,9 +92,11 @@ internal sealed partial class Shard
         }
 
         session.ReturnRoomSlot();
+        Metrics.MembersChanged(-1);
         if (_memberships.TryGetValue(session, out List<Room>? rooms))
         {
             rooms.Remove(room);
+            if (rooms.Count == 0) Metrics.ConnectionsChanged(-1);
             if (rooms.Count == 0) _memberships.Remove(session);
         }
 
@@ -116,6 +120,7 @@ internal sealed partial class Shard
         SharedFrame frame = Frames.Message(room.NameUtf8, id, session.UsernameUtf8, session.UserIdUtf8, command.Text, timestamp);
         room.History.Add(id, Frames.ElementOf(frame, Frames.MessageTypePrefix));
         Broadcast(room, frame);
+        Metrics.RoomMessageFannedOut(room.Members.Count, command.ReceivedAt);
         if (command.HasRef) session.Send(Frames.Ack(command.Ref, id, room.NameUtf8));
     }
 
@@ -183,6 +188,8 @@ internal sealed partial class Shard
     private void Disconnect(ChatSession session)
     {
         if (!_memberships.Remove(session, out List<Room>? rooms)) return;
+        Metrics.ConnectionsChanged(-1);
+        Metrics.MembersChanged(-rooms.Count);
         foreach (Room room in rooms)
         {
             if (room.Remove(session, out bool lastOfUser) && lastOfUser)

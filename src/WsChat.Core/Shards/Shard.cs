@@ -34,7 +34,12 @@ internal sealed partial class Shard : IDisposable
         Queue = new ShardQueue(engine.Options.ShardQueueCapacity);
         _roomsByChars = _rooms.GetAlternateLookup<ReadOnlySpan<char>>();
         _pairsByChars = _pairs.GetAlternateLookup<ReadOnlySpan<char>>();
+        Metrics = engine.Metrics.Shard(index);
+        Metrics.ObserveQueueDepth(() => Queue.Count);
     }
+
+    /// <summary>This shard's counters (written only by its loop).</summary>
+    public Diagnostics.ShardMetrics Metrics { get; }
 
     public int Index { get; }
 
@@ -118,6 +123,7 @@ internal sealed partial class Shard : IDisposable
         {
             // A bug in one command must not stop the shard: the client gets "internal", the loop goes on.
             Log.ShardCommandFailed(_engine.Logger, Index, command.Kind, ex);
+            if (command.Session is not null) _engine.Metrics.Error(ErrorCode.Internal);
             if (command.Session is { } session) session.Send(Frames.Error(ErrorCode.Internal, "internal error", command.Ref));
         }
         finally
@@ -130,9 +136,13 @@ internal sealed partial class Shard : IDisposable
     {
         var room = new Room(Encoding.ASCII.GetString(name), _engine.Options.RoomHistorySize);
         _rooms.Add(room.Name, room);
+        Metrics.RoomsChanged(1);
         return room;
     }
 
-    private void Error(ChatSession session, ErrorCode code, string message, in ShardCommand command) =>
+    private void Error(ChatSession session, ErrorCode code, string message, in ShardCommand command)
+    {
+        _engine.Metrics.Error(code);
         session.Send(Frames.Error(code, message, command.Ref));
+    }
 }

@@ -31,6 +31,8 @@ internal struct ShardCommand
     public long Since;
     /// <summary>For a DM: the recipient, looked up on the sender's path (null when offline).</summary>
     public ChatUser? Recipient;
+    /// <summary>Stopwatch timestamp of the command's receipt, for the delivery latency histogram.</summary>
+    public long ReceivedAt;
 
     public readonly long Before => Since;
 
@@ -45,7 +47,7 @@ internal struct ShardCommand
     /// <summary>A command carrying copies of <paramref name="target"/>, <paramref name="clientRef"/> and <paramref name="text"/>.</summary>
     public static ShardCommand Create(ShardCommandKind kind, ChatSession? session, ReadOnlySpan<byte> target, ReadOnlySpan<byte> clientRef, ReadOnlySpan<byte> text = default)
     {
-        var command = new ShardCommand { Kind = kind, Session = session };
+        var command = new ShardCommand { Kind = kind, Session = session, ReceivedAt = System.Diagnostics.Stopwatch.GetTimestamp() };
         int length = target.Length + clientRef.Length + text.Length;
         if (length > 0)
         {

@@ -32,6 +32,9 @@ internal sealed class UserDirectory
     /// <summary>Users with at least one connection.</summary>
     public int Count => _users.Count;
 
+    /// <summary>Their connections, summed when asked (for metrics; O(users), lock-free).</summary>
+    public long ConnectionCount => _users.Values.Sum(u => (long)u.Sessions.Length);
+
     /// <summary>
     /// Registers <paramref name="session"/> under <paramref name="userId"/>. Fails when the user has
     /// <paramref name="maxConnections"/> connections already.
