@@ -30,6 +30,9 @@ internal sealed class Room
 
     public MemberSet Members { get; } = new();
 
+    /// <summary>Its stored side when persistence is on (null otherwise).</summary>
+    public Shards.ConversationStorage? Storage { get; set; }
+
     /// <summary>The distinct users of the members, for <c>joined</c> and <c>users</c>.</summary>
     public Dictionary<string, RoomUser>.ValueCollection Users => _users.Values;
 

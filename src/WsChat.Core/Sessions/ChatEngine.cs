@@ -63,7 +63,7 @@ internal sealed partial class ChatEngine : IDisposable
     public ReadOnlySpan<Shard> Shards => _shards;
 
     /// <summary>True when messages are stored before they are fanned out (an <see cref="IMessageStore"/> is attached).</summary>
-    public bool Persistent => false;
+    public bool Persistent => _batcher is not null;
 
     /// <summary>A new connection id, unique for this engine's life (sent as <c>session</c>).</summary>
     public long NextConnectionId() => Interlocked.Increment(ref _nextSessionId);
@@ -85,6 +85,7 @@ internal sealed partial class ChatEngine : IDisposable
     /// <summary>Stops the shards after they ran what is queued, and the timer.</summary>
     public void Dispose()
     {
+        DrainStorageOnDispose();
         Timers.Dispose();
         foreach (Shard shard in _shards) shard.Dispose();
     }

@@ -18,6 +18,12 @@ internal sealed partial class Shard
     // PROTOCOL.md §3 dm: one id from the pair's sequence, one frame to every connection of both users.
     private void Dm(in ShardCommand command)
     {
+        if (_engine.Persistent)
+        {
+            StoreDm(in command);               // fanned out and acked when its batch commits
+            return;
+        }
+
         ChatSession session = command.Session!;
         DmPair pair = FindPair(session.UserId, command.Target, create: true)!;
         long id = ++pair.LastId;
@@ -39,6 +45,12 @@ internal sealed partial class Shard
     {
         ChatSession session = command.Session!;
         DmPair? pair = FindPair(session.UserId, command.Target, create: false);
+        if (_engine.Persistent && pair is not null)
+        {
+            StoredDmHistory(session, pair, in command);
+            return;
+        }
+
         SendHistory(session, pair?.History, in command, isDm: true);
     }
 

@@ -46,6 +46,7 @@ internal sealed partial class Shard
     // joined, then with since the messages the client missed, oldest first (PROTOCOL.md §3, §5).
     private void SendJoined(ChatSession session, Room room, in ShardCommand command)
     {
+        if (TrySendJoinedWithStoredReplay(session, room, in command)) return;
         MessageRing history = room.History;
         int replayFrom = history.Count;     // nothing to replay
         bool recovered = false;
@@ -107,6 +108,12 @@ internal sealed partial class Shard
     // The hot path: one id, one encoding, one frame queued to every member (STYLE.md "Encode once").
     private void Message(in ShardCommand command)
     {
+        if (_engine.Persistent)
+        {
+            StoreRoomMessage(in command);      // fanned out and acked when its batch commits
+            return;
+        }
+
         ChatSession session = command.Session!;
         Room? room = FindRoom(command.Target);
         if (room is null || !room.Members.Contains(session))
@@ -164,6 +171,12 @@ internal sealed partial class Shard
         if (room is null)
         {
             Error(session, ErrorCode.RoomNotFound, "no such room", in command);
+            return;
+        }
+
+        if (_engine.Persistent)
+        {
+            StoredRoomHistory(session, room, in command);
             return;
         }
 

@@ -105,6 +105,9 @@ internal sealed partial class Shard : IDisposable
     {
         try
         {
+            // Persistence: commands for a conversation still loading from storage, or from a connection whose
+            // join waits for its replay, wait their turn (Shard.Storage.cs).
+            if (_engine.Persistent && TryDefer(ref command)) return;
             switch (command.Kind)
             {
                 case ShardCommandKind.Join: Join(in command); break;
@@ -116,6 +119,8 @@ internal sealed partial class Shard : IDisposable
                 case ShardCommandKind.Dm: Dm(in command); break;
                 case ShardCommandKind.DmHistory: DmHistory(in command); break;
                 case ShardCommandKind.Disconnect: Disconnect(command.Session!); break;
+                case ShardCommandKind.AppendCompleted: AppendCompleted(in command); break;
+                case ShardCommandKind.StorageCallback: RunStorageCallback(); break;
                 default: throw new InvalidOperationException($"Unknown shard command {command.Kind}.");
             }
         }

@@ -24,4 +24,9 @@ internal enum ShardCommandKind : byte
     Disconnect,
     /// <summary>A message from another node (backplane): target = room or pair key, text = the wire JSON.</summary>
     Remote,
+    /// <summary>Storage finished appending the shard's oldest submitted message: <see cref="ShardCommand.Limit"/> =
+    /// its <c>AppendStatus</c>, <see cref="ShardCommand.Since"/> = the original id of a duplicate.</summary>
+    AppendCompleted,
+    /// <summary>A storage read finished: run the next callback the shard queued for it.</summary>
+    StorageCallback,
 }

@@ -20,6 +20,9 @@ internal sealed class DmPair(string key, string first, string second, int histor
 
     public MessageRing History { get; } = new(historySize);
 
+    /// <summary>Its stored side when persistence is on (null otherwise).</summary>
+    public Shards.ConversationStorage? Storage { get; set; }
+
     public byte[] FirstUtf8 { get; } = System.Text.Encoding.UTF8.GetBytes(first);
 
     public byte[] SecondUtf8 { get; } = System.Text.Encoding.UTF8.GetBytes(second);

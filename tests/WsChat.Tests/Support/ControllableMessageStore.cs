@@ -12,6 +12,8 @@ internal sealed class ControllableMessageStore : IMessageStore
     private readonly InMemoryMessageStore _inner = new();
     private volatile TaskCompletionSource? _gate;
     private volatile bool _failing;
+    private volatile TaskCompletionSource? _readGate;
+    private volatile bool _readsFailing;
 
     public ConcurrentQueue<int> BatchSizes { get; } = new();
 
@@ -31,6 +33,23 @@ internal sealed class ControllableMessageStore : IMessageStore
 
     public void Open() => _gate?.TrySetResult();
 
+    /// <summary>Reads fail (after reading) while true.</summary>
+    public bool ReadsFailing { get => _readsFailing; set => _readsFailing = value; }
+
+    /// <summary>Reads take their snapshot, then wait until <see cref="OpenReads"/>: what is committed meanwhile
+    /// is not in their result (the race a shard must handle).</summary>
+    public void CloseReads() => _readGate = NewSignal();
+
+    public void OpenReads() => _readGate?.TrySetResult();
+
+    private async Task<T> AfterReadAsync<T>(Task<T> read, CancellationToken cancellationToken)
+    {
+        T result = await read;
+        if (_readGate is { } gate) await gate.Task.WaitAsync(cancellationToken);
+        if (_readsFailing) throw new IOException("storage is down (test)");
+        return result;
+    }
+
     public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task AppendBatchAsync(ReadOnlyMemory<StoredMessage> batch, Memory<AppendOutcome> outcomes, CancellationToken cancellationToken)
@@ -46,13 +65,14 @@ internal sealed class ControllableMessageStore : IMessageStore
         await _inner.AppendBatchAsync(batch, outcomes, cancellationToken);
     }
 
-    public Task<long> GetLastIdAsync(ConversationKey conversation, CancellationToken cancellationToken) => _inner.GetLastIdAsync(conversation, cancellationToken);
+    public Task<long> GetLastIdAsync(ConversationKey conversation, CancellationToken cancellationToken) =>
+        AfterReadAsync(_inner.GetLastIdAsync(conversation, cancellationToken), cancellationToken);
 
     public Task<MessagePage> ReadHistoryAsync(ConversationKey conversation, long? beforeId, int limit, CancellationToken cancellationToken) =>
-        _inner.ReadHistoryAsync(conversation, beforeId, limit, cancellationToken);
+        AfterReadAsync(_inner.ReadHistoryAsync(conversation, beforeId, limit, cancellationToken), cancellationToken);
 
     public Task<MessagePage> ReadSinceAsync(ConversationKey conversation, long sinceId, int max, CancellationToken cancellationToken) =>
-        _inner.ReadSinceAsync(conversation, sinceId, max, cancellationToken);
+        AfterReadAsync(_inner.ReadSinceAsync(conversation, sinceId, max, cancellationToken), cancellationToken);
 
     public Task<StoredMessage?> FindByRefAsync(ConversationKey conversation, string fromId, string clientRef, long notBefore, CancellationToken cancellationToken) =>
         _inner.FindByRefAsync(conversation, fromId, clientRef, notBefore, cancellationToken);

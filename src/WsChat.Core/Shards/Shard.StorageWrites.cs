@@ -1,0 +1,139 @@
+using System.Text;
+using WsChat.Core.Ports;
+using WsChat.Core.Protocol;
+using WsChat.Core.Rooms;
+using WsChat.Core.Sessions;
+using WsChat.Core.Users;
+using WsChat.Net.Buffers;
+
+namespace WsChat.Core.Shards;
+
+/// <summary>
+/// Messages and DMs with persistence on: the shard gives the id and encodes the frame at once, submits the
+/// message to the batch writer, and fans out and acks only when the batch's commit comes back
+/// (<see cref="AppendCompleted"/>), or answers <c>server_busy</c> (PROTOCOL.md §5).
+/// </summary>
+internal sealed partial class Shard : IAppendCompletionSink
+{
+    // This shard's submissions not yet completed, oldest first. The batcher completes submissions in the
+    // order they were made, so the next completion is always for the head. Shard thread only.
+    private readonly Queue<InFlight> _inFlight = new();
+
+    /// <inheritdoc />
+    /// <remarks>On the batch writer's thread: only hands the outcome to the shard's own loop.</remarks>
+    public void OnAppendCompleted(in AppendCompletion completion) =>
+        Queue.Enqueue(new ShardCommand
+        {
+            Kind = ShardCommandKind.AppendCompleted,
+            Limit = (int)completion.Outcome.Status,
+            Since = completion.Outcome.ExistingId,
+        });
+
+    private void StoreRoomMessage(in ShardCommand command)
+    {
+        ChatSession session = command.Session!;
+        Room? room = FindRoom(command.Target);
+        if (room is null || !room.Members.Contains(session))
+        {
+            Error(session, ErrorCode.NotMember, "join the room before sending to it", in command);
+            return;
+        }
+
+        // The id is taken now and never given again, even if the message is refused (ids may have gaps).
+        long id = ++room.LastId;
+        long timestamp = _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        SharedFrame frame = Frames.Message(room.NameUtf8, id, session.UsernameUtf8, session.UserIdUtf8, command.Text, timestamp);
+        var message = new StoredMessage(room.Storage!.Key, id, session.UserId, session.Username, Encoding.UTF8.GetString(command.Text), timestamp,
+            command.HasRef ? Encoding.UTF8.GetString(command.Ref) : null);
+        Submit(in message, new InFlight(session, room, null, frame, id, message.Ref), in command);
+    }
+
+    private void StoreDm(in ShardCommand command)
+    {
+        ChatSession session = command.Session!;
+        DmPair pair = FindPair(session.UserId, command.Target, create: true)!;
+        long id = ++pair.LastId;
+        long timestamp = _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        byte[] to = pair.OtherUtf8(session.UserId);
+        SharedFrame frame = Frames.Dm(id, session.UsernameUtf8, session.UserIdUtf8, to, command.Text, timestamp);
+        string toId = string.Equals(session.UserId, pair.First, StringComparison.Ordinal) ? pair.Second : pair.First;
+        var message = new StoredMessage(pair.Storage!.Key, id, session.UserId, session.Username, Encoding.UTF8.GetString(command.Text), timestamp,
+            command.HasRef ? Encoding.UTF8.GetString(command.Ref) : null, toId);
+        Submit(in message, new InFlight(session, null, pair, frame, id, message.Ref), in command);
+    }
+
+    private void Submit(in StoredMessage message, InFlight inFlight, in ShardCommand command)
+    {
+        if (!_engine.Batcher!.TrySubmit(in message, this))
+        {
+            // Storage is this far behind (or the server is draining): refuse now rather than queue without bound.
+            inFlight.Frame.Release();
+            Error(inFlight.Session, ErrorCode.ServerBusy, "storage busy, retry later", in command);
+            return;
+        }
+
+        _inFlight.Enqueue(inFlight);
+    }
+
+    private void AppendCompleted(in ShardCommand command)
+    {
+        InFlight f = _inFlight.Dequeue();
+        var status = (AppendStatus)command.Limit;
+        byte[]? target = f.Room?.NameUtf8 ?? f.Pair?.OtherUtf8(f.Session.UserId);
+        switch (status)
+        {
+            case AppendStatus.Stored when f.Room is { } room:
+                room.History.Add(f.Id, Frames.ElementOf(f.Frame, Frames.MessageTypePrefix));
+                foreach (ChatSession member in room.Members.AsSpan()) member.Send(f.Frame.AddRef());
+                f.Frame.Release();
+                Ack(f, target!, f.Id);
+                break;
+
+            case AppendStatus.Stored when f.Pair is { } pair:
+                {
+                    pair.History.Add(f.Id, Frames.ElementOf(f.Frame, Frames.DmTypePrefix));
+                    // Every connection of both users, looked up now: one that opened while the DM was stored gets it too.
+                    ChatUser? sender = _engine.Users.Find(f.Session.UserId);
+                    ChatUser? recipient = _engine.Users.Find(target!);
+                    if (sender is not null) SendToAll(sender.Sessions, f.Frame);
+                    if (recipient is not null && !ReferenceEquals(recipient, sender)) SendToAll(recipient.Sessions, f.Frame);
+                    f.Frame.Release();
+                    Ack(f, target!, f.Id);
+                    break;
+                }
+
+            case AppendStatus.Duplicate:
+                // PROTOCOL.md §5: a retry with the same ref is not stored twice; the sender gets the original id.
+                f.Frame.Release();
+                Ack(f, target!, command.Since);
+                break;
+
+            default:
+                f.Frame.Release();
+                if (f.Session.State != SessionState.Closed)
+                {
+                    f.Session.Send(Frames.Error(ErrorCode.ServerBusy, "message not stored: storage unavailable, retry later", RefOf(f, stackalloc byte[256])));
+                }
+
+                break;
+        }
+    }
+
+    private static void Ack(in InFlight f, byte[] target, long id)
+    {
+        Span<byte> scratch = stackalloc byte[256];
+        ReadOnlySpan<byte> clientRef = RefOf(f, scratch);
+        if (clientRef.IsEmpty || f.Session.State == SessionState.Closed) return;
+        f.Session.Send(f.Room is not null ? Frames.Ack(clientRef, id, target) : Frames.AckDm(clientRef, id, target));
+    }
+
+    // The command's bytes went back to the pool long ago; the ref lives on as the string the store got. A ref is
+    // at most 64 characters (PROTOCOL.md §3), so 256 bytes hold its UTF-8.
+    private static ReadOnlySpan<byte> RefOf(in InFlight f, Span<byte> scratch) =>
+        f.Ref is null ? default
+        : Encoding.UTF8.GetByteCount(f.Ref) <= scratch.Length ? scratch[..Encoding.UTF8.GetBytes(f.Ref, scratch)]
+        : Encoding.UTF8.GetBytes(f.Ref);
+
+    /// <summary>A submitted message: what the shard needs to fan it out and answer its sender.</summary>
+    private readonly record struct InFlight(ChatSession Session, Room? Room, DmPair? Pair, SharedFrame Frame, long Id, string? Ref);
+}
