@@ -36,6 +36,7 @@ internal static class ProtocolNames
     public static ReadOnlySpan<byte> Code => "code"u8;
     public static ReadOnlySpan<byte> Message => "message"u8;
     public static ReadOnlySpan<byte> RetryAfterMs => "retry_after_ms"u8;
+    public static ReadOnlySpan<byte> ExpiresAt => "expires_at"u8;   // ack of a token refresh (docs/protocol.md)
 
     // Client → server type values (§3).
     public static ReadOnlySpan<byte> TypeAuth => "auth"u8;

@@ -31,6 +31,7 @@ internal static partial class ServerMessageWriter
         public static readonly JsonEncodedText Code = JsonEncodedText.Encode(ProtocolNames.Code);
         public static readonly JsonEncodedText MessageField = JsonEncodedText.Encode(ProtocolNames.Message);
         public static readonly JsonEncodedText RetryAfterMs = JsonEncodedText.Encode(ProtocolNames.RetryAfterMs);
+        public static readonly JsonEncodedText ExpiresAt = JsonEncodedText.Encode(ProtocolNames.ExpiresAt);
 
         public static readonly JsonEncodedText Welcome = JsonEncodedText.Encode(ProtocolNames.TypeWelcome);
         public static readonly JsonEncodedText Joined = JsonEncodedText.Encode(ProtocolNames.TypeJoined);

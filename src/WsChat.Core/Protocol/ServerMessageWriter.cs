@@ -128,7 +128,7 @@ internal static partial class ServerMessageWriter
     {
         Utf8JsonWriter w = Begin(output, Names.Ack);
         WriteRef(w, @ref);
-        w.WriteNumber("expires_at"u8, expiresAtMs);
+        w.WriteNumber(Names.ExpiresAt, expiresAtMs);
         End(w);
     }
 

@@ -43,6 +43,13 @@ public class ServerMessageWriterAllocationTests
         ("ack", o => ServerMessageWriter.WriteAck(o, "2"u8, 42, "general"u8)),
         ("dm ack", o => ServerMessageWriter.WriteDmAck(o, "2"u8, 42, "u2"u8)),
         ("auth ack", o => ServerMessageWriter.WriteAck(o, "2"u8)),
+        ("auth ack with expiry", o => ServerMessageWriter.WriteAck(o, "2"u8, 1764090600000)),
+        ("history of raw items", o =>
+        {
+            ServerMessageWriter.HistoryBuilder b = ServerMessageWriter.BeginRoomHistory(o, "general"u8);
+            for (int i = 0; i < 50; i++) b.AddRaw("""{"room":"general","id":1,"from":"a","from_id":"u1","text":"hi","timestamp":1}"""u8);
+            b.End(true, "4"u8);
+        }),
         ("error", o => ServerMessageWriter.WriteError(o, ErrorCode.RateLimited, "rate limited", "5"u8, 120)),
         ("pong", o => ServerMessageWriter.WritePong(o, "6"u8)),
     ];

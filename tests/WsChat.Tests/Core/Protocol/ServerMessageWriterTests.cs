@@ -185,6 +185,29 @@ public class ServerMessageWriterTests
     }
 
     [Test]
+    public void WriteAck_OfATokenRefreshWithExpiry_HasRefThenExpiresAt()
+    {
+        Assert.That(Write(o => ServerMessageWriter.WriteAck(o, "a1"u8, 1764090600000)), Is.EqualTo("""{"type":"ack","ref":"a1","expires_at":1764090600000}"""));
+    }
+
+    [Test]
+    public void HistoryBuilder_AddRaw_CopiesPreEncodedItemsBetweenWrittenOnes()
+    {
+        using JsonDocument doc = Parse(o =>
+        {
+            ServerMessageWriter.HistoryBuilder history = ServerMessageWriter.BeginRoomHistory(o, "general"u8);
+            history.AddRaw("""{"room":"general","id":1,"from":"a","from_id":"u1","text":"raw \"one\"","timestamp":1}"""u8);
+            history.AddMessage(2, "b"u8, "u2"u8, "two"u8, 2);
+            history.AddRaw("""{"room":"general","id":3,"from":"c","from_id":"u3","text":"three","timestamp":3}"""u8);
+            history.End(hasMore: false, default);
+        });
+        JsonElement messages = doc.RootElement.GetProperty("messages");
+        Assert.That(messages.EnumerateArray().Select(m => m.GetProperty("id").GetInt64()), Is.EqualTo(new long[] { 1, 2, 3 }));
+        Assert.That(messages[0].GetProperty("text").GetString(), Is.EqualTo("raw \"one\""));
+        Assert.That(messages[2].GetProperty("from").GetString(), Is.EqualTo("c"));
+    }
+
+    [Test]
     public void WriteError_AllFields_InTableOrder()
     {
         using JsonDocument doc = Parse(o => ServerMessageWriter.WriteError(o, ErrorCode.RateLimited, "slow down", "m5"u8, 250));
