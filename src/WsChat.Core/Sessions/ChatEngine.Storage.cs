@@ -22,7 +22,7 @@ internal sealed partial class ChatEngine
     {
         ArgumentNullException.ThrowIfNull(store);
         if (Store is not null) throw new InvalidOperationException("Storage is attached already.");
-        var batcher = new MessageBatcher(store, options, Logger);
+        var batcher = new MessageBatcher(store, options, Logger, metrics: Metrics.Storage);
         batcher.Start();
         _batcher = batcher;
         Store = store;

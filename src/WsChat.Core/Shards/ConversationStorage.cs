@@ -16,6 +16,11 @@ internal sealed class ConversationStorage(ConversationKey key)
     /// <summary>The last id and the ring have been read from storage; ids may be given out.</summary>
     public bool Loaded { get; set; }
 
+    /// <summary>The newest id known to be stored. A room's <c>LastId</c> also counts ids given to messages still
+    /// on their way to storage; <c>joined.last_id</c> reports this one instead, because a message not yet stored
+    /// is not in the room yet (it may still be refused) and a client takes last_id as "seen up to here".</summary>
+    public long CommittedId { get; set; }
+
     /// <summary>At load, storage held more messages than the ring: history older than the ring is only there.</summary>
     public bool OlderInStorage { get; set; }
 

@@ -67,7 +67,8 @@ internal static class Frames
         SharedFrame frame = SharedFrame.Rent(128 + room.Members.Count * 48);
         ServerMessageWriter.JoinedBuilder builder = ServerMessageWriter.BeginJoined(frame, room.NameUtf8);
         foreach (RoomUser user in room.Users) builder.AddUser(user.UserIdUtf8, user.UsernameUtf8);
-        builder.End(room.LastId, recovered, clientRef);
+        // With storage, the newest stored id: messages still being stored are not in the room yet.
+        builder.End(room.Storage?.CommittedId ?? room.LastId, recovered, clientRef);
         return Seal(frame);
     }
 

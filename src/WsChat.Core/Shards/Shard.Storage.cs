@@ -156,6 +156,7 @@ internal sealed partial class Shard
         long lastId = page.Messages.Count > 0 ? page.Messages[^1].Id : 0;
         if (room is not null) room.LastId = Math.Max(room.LastId, lastId);
         if (pair is not null) pair.LastId = Math.Max(pair.LastId, lastId);
+        storage.CommittedId = lastId;
         storage.OlderInStorage = page.HasMore;
         storage.Loaded = true;
         RunAll(deferred);

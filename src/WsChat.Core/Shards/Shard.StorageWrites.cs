@@ -83,6 +83,7 @@ internal sealed partial class Shard : IAppendCompletionSink
         switch (status)
         {
             case AppendStatus.Stored when f.Room is { } room:
+                room.Storage!.CommittedId = f.Id;
                 room.History.Add(f.Id, Frames.ElementOf(f.Frame, Frames.MessageTypePrefix));
                 foreach (ChatSession member in room.Members.AsSpan()) member.Send(f.Frame.AddRef());
                 f.Frame.Release();

@@ -109,6 +109,27 @@ public sealed class PersistenceTests
     }
 
     [Test]
+    public void Join_WhileAMessageIsBeingStored_LastIdIsTheStoredOneAndTheMessageFollows()
+    {
+        ChatHarness chat = Start();
+        var alice = chat.Connect("u1", "alice");
+        alice.Join("general");
+        Pump(chat, () => Got(alice, "joined"));
+        _store.Close();
+        alice.Say("general", "in flight", "r1");
+        _store.Entered.Task.Wait(Wait);
+        var bob = chat.Connect("u2", "bob");
+        bob.Join("general");
+        Pump(chat, () => Got(bob, "joined"));
+        // A client takes last_id as "seen up to here": an id still being stored must not be in it, or the
+        // message would look like one it has already seen when it arrives.
+        Assert.That(bob.Connection.OfType("joined").Single().GetProperty("last_id").GetInt64(), Is.Zero);
+        _store.Open();
+        Pump(chat, () => Got(bob, "message"));
+        Assert.That(bob.Connection.OfType("message").Single().GetProperty("id").GetInt64(), Is.EqualTo(1));
+    }
+
+    [Test]
     public void Message_StorageFails_ServerBusyWithRefAndNoBroadcastThenRecovers()
     {
         ChatHarness chat = Start();
