@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using WsChat.Core;
 using WsChat.Host.Configuration;
 using WsChat.Host.Endpoints;
 using WsChat.Net.Transport;
@@ -26,6 +27,9 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
     /// <summary>The running server (null before start).</summary>
     public WebSocketServer? Server { get; private set; }
 
+    /// <summary>The chat on <c>/ws</c> (null before start).</summary>
+    public ChatServer? Chat { get; private set; }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var server = new WebSocketServer(new WebSocketServerOptions
@@ -39,7 +43,11 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
             MaxOutboundBytes = _options.MaxOutboundBytes,
             AllowedOrigins = _options.AllowedOrigins,
         }, _loggerFactory);
-        ServerEndpoints.Map(server, _options, _services);
+        // /ws (issue 3): the chat attaches to this server; its shards run before the first connection arrives.
+        var chat = new ChatServer(_options.ToChatOptions(), _loggerFactory, server);
+        ServerEndpoints.Map(server, _options, _services, chat);
+        chat.StartAsync(cancellationToken).GetAwaiter().GetResult();
+        Chat = chat;
         server.Start();
         Server = server;
         IPEndPoint endPoint = server.LocalEndPoint;
@@ -51,12 +59,15 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
     {
         if (Server is null) return;
         Log.Stopping(_logger, Server.WebSocketCount);
+        // PROTOCOL.md §5: 1001 to every client and wait for their replies, then the shards finish their queues.
         await Server.DrainAsync(cancellationToken).ConfigureAwait(false);
+        if (Chat is not null) await Chat.StopAsync(cancellationToken).ConfigureAwait(false);
         Log.Stopped(_logger);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Chat is not null) await Chat.DisposeAsync().ConfigureAwait(false);
         if (Server is not null) await Server.DisposeAsync().ConfigureAwait(false);
     }
 }

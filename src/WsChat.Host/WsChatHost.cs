@@ -8,7 +8,28 @@ namespace WsChat.Host;
 /// <summary>Builds the wschat host: configuration, logging and the server as a hosted service.</summary>
 internal static class WsChatHost
 {
+    /// <summary>The <c>WsChat</c> section from the same sources as the server (for commands), unvalidated.</summary>
+    public static WsChatOptions LoadOptions(string[] args)
+    {
+        HostApplicationBuilder builder = CreateBuilder(args);
+        return builder.Configuration.GetSection(WsChatOptions.Section).Get<WsChatOptions>() ?? new WsChatOptions();
+    }
+
+    /// <exception cref="InvalidOperationException">The configuration is invalid (e.g. no JWT secret).</exception>
     public static IHost Build(string[] args)
+    {
+        HostApplicationBuilder builder = CreateBuilder(args);
+        WsChatOptions options = builder.Configuration.GetSection(WsChatOptions.Section).Get<WsChatOptions>() ?? new WsChatOptions();
+        options.Validate();
+        builder.Services.AddSingleton(options);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + options.CloseTimeout + TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton<Metrics.OperationsEndpoints>();
+        builder.Services.AddSingleton<ServerHostedService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ServerHostedService>());
+        return builder.Build();
+    }
+
+    private static HostApplicationBuilder CreateBuilder(string[] args)
     {
         HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -20,14 +41,6 @@ internal static class WsChatHost
         // (--WsChat:Port=9000) is added again after them so that it still wins.
         ((IConfigurationBuilder)builder.Configuration).Add(new WsChatEnvironmentSource());
         builder.Configuration.AddCommandLine(args);
-
-        WsChatOptions options = builder.Configuration.GetSection(WsChatOptions.Section).Get<WsChatOptions>() ?? new WsChatOptions();
-        options.Validate();
-        builder.Services.AddSingleton(options);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + options.CloseTimeout + TimeSpan.FromSeconds(5));
-        builder.Services.AddSingleton<Metrics.OperationsEndpoints>();
-        builder.Services.AddSingleton<ServerHostedService>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ServerHostedService>());
-        return builder.Build();
+        return builder;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using WsChat.Core.Auth;
+using WsChat.Core.Diagnostics;
 using WsChat.Core.Limits;
 using WsChat.Core.Ports;
 using WsChat.Core.Shards;
@@ -39,13 +40,17 @@ internal sealed partial class ChatEngine : IDisposable
             Audience = options.JwtAudience,
             ClockSkew = options.ClockSkew,
         });
-        Timers = new SessionTimers(Time, options.TimerResolution, OnTimer, start: startThreads);
+        Timers = new SessionTimers(Time, options.TimerResolution, OnTimer);
         _shards = new Shard[options.ShardCount];
         for (int i = 0; i < _shards.Length; i++) _shards[i] = new Shard(this, i);
-        if (startThreads)
-        {
-            foreach (Shard shard in _shards) shard.Start();
-        }
+        if (startThreads) Start();
+    }
+
+    /// <summary>Starts the shard threads and the timer wheel.</summary>
+    public void Start()
+    {
+        foreach (Shard shard in _shards) shard.Start();
+        Timers.Start();
     }
 
     public ChatServerOptions Options { get; }

@@ -22,7 +22,8 @@ internal sealed class SessionTimers : IDisposable
     private readonly Action<ChatSession, long> _onDue;
     private readonly long _tickMs;
     private readonly TimeProvider _time;
-    private readonly ITimer? _timer;
+    private readonly TimeSpan _tick;
+    private ITimer? _timer;
     private long _lastTick;
     private int _advancing;
 
@@ -30,15 +31,17 @@ internal sealed class SessionTimers : IDisposable
     /// <param name="tick">The wheel's resolution.</param>
     /// <param name="onDue">Called (outside the lock, on the timer's thread) with a session whose deadline
     /// passed, and the current time in ms; the deadline is removed first.</param>
-    /// <param name="start">False in tests, which call <see cref="Advance"/> themselves.</param>
-    public SessionTimers(TimeProvider time, TimeSpan tick, Action<ChatSession, long> onDue, bool start = true)
+    public SessionTimers(TimeProvider time, TimeSpan tick, Action<ChatSession, long> onDue)
     {
         _time = time;
         _tickMs = Math.Max(1, (long)tick.TotalMilliseconds);
         _onDue = onDue;
         _lastTick = time.GetUtcNow().ToUnixTimeMilliseconds() / _tickMs;
-        if (start) _timer = time.CreateTimer(static s => ((SessionTimers)s!).Advance(), this, tick, tick);
+        _tick = tick;
     }
+
+    /// <summary>Starts ticking (tests that drive time themselves never call it, and call <see cref="Advance"/>).</summary>
+    public void Start() => _timer ??= _time.CreateTimer(static s => ((SessionTimers)s!).Advance(), this, _tick, _tick);
 
     /// <summary>Sessions with a deadline (for tests and metrics).</summary>
     public int Count { get; private set; }

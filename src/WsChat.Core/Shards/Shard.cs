@@ -127,7 +127,7 @@ internal sealed partial class Shard : IDisposable
         catch (Exception ex)
         {
             // A bug in one command must not stop the shard: the client gets "internal", the loop goes on.
-            Log.ShardCommandFailed(_engine.Logger, Index, command.Kind, ex);
+            ChatLog.ShardCommandFailed(_engine.Logger, Index, command.Kind, ex);
             if (command.Session is not null) _engine.Metrics.Error(ErrorCode.Internal);
             if (command.Session is { } session) session.Send(Frames.Error(ErrorCode.Internal, "internal error", command.Ref));
         }

@@ -37,6 +37,27 @@ internal sealed class WsChatOptions
     /// <summary>Browser origins allowed besides same-host. Default none.</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
+    /// <summary>
+    /// The HS256 secret tokens are signed with (UTF-8, at least 32 bytes). Required: the server refuses to start
+    /// without it. appsettings.Development.json sets a fixed development secret for <c>dotnet run</c>.
+    /// </summary>
+    public string JwtSecret { get; set; } = string.Empty;
+
+    /// <summary>Expected <c>iss</c> of tokens; unset: not checked.</summary>
+    public string? JwtIssuer { get; set; }
+
+    /// <summary>Expected <c>aud</c> of tokens; unset: not checked.</summary>
+    public string? JwtAudience { get; set; }
+
+    /// <summary>Development only: accept <c>/ws?user=NAME</c> without a token. Default false.</summary>
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary>Time to send <c>auth</c> after the upgrade. Default 10 s, then close 1008.</summary>
+    public TimeSpan AuthTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Chat shards (threads owning rooms). Default 0: one per processor.</summary>
+    public int Shards { get; set; }
+
     /// <summary>The <c>/echo</c> endpoint (PROTOCOL.md §1): off unless enabled.</summary>
     public EchoOptions Echo { get; set; } = new();
 
@@ -46,7 +67,31 @@ internal sealed class WsChatOptions
     {
         if (!IPAddress.TryParse(Address, out _)) throw new InvalidOperationException($"WsChat:Address '{Address}' is not an IP address.");
         if (Port is < 0 or > 65535) throw new InvalidOperationException($"WsChat:Port {Port} is out of range.");
+        // PROTOCOL.md §5: the server refuses to start without a secret of at least 32 bytes.
+        if (System.Text.Encoding.UTF8.GetByteCount(JwtSecret ?? string.Empty) < 32)
+        {
+            throw new InvalidOperationException(
+                "WsChat:JwtSecret is missing or shorter than 32 bytes; HS256 tokens need a secret of at least 32 bytes. " +
+                "Set it in appsettings.json, as WSCHAT_JWTSECRET, or with --WsChat:JwtSecret=... " +
+                "(e.g. the output of `openssl rand -base64 48`). For local development, `dotnet run` uses appsettings.Development.json.");
+        }
     }
+
+    /// <summary>The chat's settings from this configuration, listening on <see cref="Endpoint"/>.</summary>
+    internal WsChat.Core.ChatServerOptions ToChatOptions() => new()
+    {
+        Endpoint = Endpoint,
+        JwtSecret = JwtSecret,
+        JwtIssuer = JwtIssuer,
+        JwtAudience = JwtAudience,
+        AllowAnonymous = AllowAnonymous,
+        AuthTimeout = AuthTimeout,
+        HeartbeatInterval = HeartbeatInterval,
+        MaxOutboundBytes = (int)Math.Min(int.MaxValue, MaxOutboundBytes),
+        DrainTimeout = DrainTimeout,
+        AllowedOrigins = AllowedOrigins,
+        ShardCount = Shards > 0 ? Shards : Environment.ProcessorCount,
+    };
 
     internal sealed class EchoOptions
     {

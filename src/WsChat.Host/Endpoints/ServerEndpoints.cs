@@ -11,10 +11,14 @@ namespace WsChat.Host.Endpoints;
 /// </summary>
 internal static class ServerEndpoints
 {
-    public static void Map(WebSocketServer server, WsChatOptions options, IServiceProvider services)
+    /// <param name="server">The server, not started yet.</param>
+    /// <param name="options">The host's settings.</param>
+    /// <param name="services">The host's services.</param>
+    /// <param name="chat">The chat attached to <paramref name="server"/> (it mapped <c>/ws</c> itself); its counters go to /metrics.</param>
+    public static void Map(WebSocketServer server, WsChatOptions options, IServiceProvider services, WsChat.Core.ChatServer? chat = null)
     {
         server.MapHttp("/healthz", new HealthHandler());
-        services.GetRequiredService<OperationsEndpoints>().Map(server);   // /readyz, /metrics, /stats, the WsChat Meter
+        services.GetRequiredService<OperationsEndpoints>().Map(server, chat?.Metrics);   // /readyz, /metrics, /stats, the WsChat Meter
         if (options.Echo.Enabled)
         {
             // PROTOCOL.md §1: for RFC 6455 conformance suites; off by default.
@@ -26,7 +30,7 @@ internal static class ServerEndpoints
             });
         }
 
-        // /ws answers 404 until the chat endpoint is wired here (issue 3).
+        // /ws: mapped by the ChatServer that ServerHostedService attaches to this server.
 
         // The web page at / and /static/, its sign-in settings, /dev/token in development mode (issue 7).
         Web.WebEndpoints.Map(server, services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>());

@@ -4,7 +4,7 @@ using WsChat.Core.Shards;
 namespace WsChat.Core.Sessions;
 
 /// <summary>The chat's log messages (source-generated: no allocation when the level is off).</summary>
-internal static partial class Log
+internal static partial class ChatLog
 {
     [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Shard {Shard} failed a {Kind} command; the client got 'internal'")]
     public static partial void ShardCommandFailed(ILogger logger, int shard, ShardCommandKind kind, Exception exception);
