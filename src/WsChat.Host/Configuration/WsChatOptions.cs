@@ -58,6 +58,27 @@ internal sealed class WsChatOptions
     /// <summary>Chat shards (threads owning rooms). Default 0: one per processor.</summary>
     public int Shards { get; set; }
 
+    /// <summary>Per-user budget of message, dm and typing per second. Default 20 (PROTOCOL.md §5).</summary>
+    public double UserRatePerSecond { get; set; } = 20;
+
+    /// <summary>Per-user burst. Default 40.</summary>
+    public int UserRateBurst { get; set; } = 40;
+
+    /// <summary>Per-connection budget of all commands per second. Default 100.</summary>
+    public double ConnectionRatePerSecond { get; set; } = 100;
+
+    /// <summary>Per-connection burst. Default 200.</summary>
+    public int ConnectionRateBurst { get; set; } = 200;
+
+    /// <summary>Connections per user on this node. Default 10, then the new one is closed 1008.</summary>
+    public int MaxConnectionsPerUser { get; set; } = 10;
+
+    /// <summary>Rooms per connection. Default 128, then too_many_rooms.</summary>
+    public int MaxRoomsPerConnection { get; set; } = 128;
+
+    /// <summary>Longest text in code points. Default 4096, then too_large.</summary>
+    public int MaxTextLength { get; set; } = 4096;
+
     /// <summary>The <c>/echo</c> endpoint (PROTOCOL.md §1): off unless enabled.</summary>
     public EchoOptions Echo { get; set; } = new();
 
@@ -91,6 +112,13 @@ internal sealed class WsChatOptions
         DrainTimeout = DrainTimeout,
         AllowedOrigins = AllowedOrigins,
         ShardCount = Shards > 0 ? Shards : Environment.ProcessorCount,
+        UserRatePerSecond = UserRatePerSecond,
+        UserRateBurst = UserRateBurst,
+        ConnectionRatePerSecond = ConnectionRatePerSecond,
+        ConnectionRateBurst = ConnectionRateBurst,
+        MaxConnectionsPerUser = MaxConnectionsPerUser,
+        MaxRoomsPerConnection = MaxRoomsPerConnection,
+        MaxTextLength = MaxTextLength,
     };
 
     internal sealed class EchoOptions

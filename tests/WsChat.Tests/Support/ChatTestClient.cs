@@ -82,18 +82,37 @@ internal sealed class ChatTestClient : IAsyncDisposable
     /// <see cref="DrainAsync"/> round trip, so that they never race).</summary>
     public bool HasPending => _inbox.Reader.Count > 0;
 
-    /// <summary>Sends a ping with <paramref name="marker"/> as ref and returns every message before its pong: a
-    /// round trip that proves everything the server sent before it has arrived.</summary>
-    public async Task<List<JsonElement>> DrainAsync(string marker, CancellationToken ct)
+    /// <summary>
+    /// Sends <c>list_users</c> of <paramref name="room"/> with <paramref name="marker"/> as ref and returns every
+    /// message before its answer (<c>users</c>, or <c>room_not_found</c>). The room's shard answers it after every
+    /// command this client sent before to that room, so it is a barrier for that room's replies (a <c>ping</c> is
+    /// not: the read path answers it without waiting for any shard).
+    /// </summary>
+    public async Task<List<JsonElement>> DrainAsync(string marker, CancellationToken ct, string room = "barrier")
     {
-        await SendAsync($$"""{"type":"ping","ref":"{{marker}}"}""", ct);
+        await SendAsync(JsonSerializer.Serialize(new { type = "list_users", room, @ref = marker }), ct);
         var before = new List<JsonElement>();
         while (true)
         {
             JsonElement message = await NextAsync(ct);
-            if (message.GetProperty("type").GetString() == "pong" && message.TryGetProperty("ref", out JsonElement r) && r.GetString() == marker) return before;
+            if (message.TryGetProperty("ref", out JsonElement r) && r.GetString() == marker) return before;
             before.Add(message);
         }
+    }
+
+    /// <summary>Collects messages of <paramref name="type"/> until there are <paramref name="count"/> (others are kept too).</summary>
+    public async Task<List<JsonElement>> CollectAsync(string type, int count, CancellationToken ct)
+    {
+        var all = new List<JsonElement>();
+        int seen = 0;
+        while (seen < count)
+        {
+            JsonElement message = await NextAsync(ct);
+            all.Add(message);
+            if (message.GetProperty("type").GetString() == type) seen++;
+        }
+
+        return all;
     }
 
     public async Task CloseAsync(CancellationToken ct)

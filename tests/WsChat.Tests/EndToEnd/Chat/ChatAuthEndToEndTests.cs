@@ -130,6 +130,7 @@ public class ChatAuthEndToEndTests
         Assert.That(expiring.CloseStatus, Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
         Assert.That(expiring.CloseDescription, Is.EqualTo("token expired"));
         Assert.That(await refreshed.DrainAsync("alive", ct), Is.Empty, "the refreshed connection outlived its first token");
+        Assert.That(refreshed.CloseStatus, Is.Null);
     }
 
     private async Task<string> UpgradeHeadAsync(string query, string? header, CancellationToken ct)
