@@ -109,6 +109,8 @@ public partial class HostProcessTests
         info.ArgumentList.Add(WschatDll());
         foreach (string arg in args) info.ArgumentList.Add(arg);
         info.Environment["Logging__Console__FormatterName"] = "simple";
+        // The server refuses to start without a JWT secret of at least 32 bytes (PROTOCOL.md §5).
+        info.Environment["WSCHAT_JWTSECRET"] = TestTokens.Secret;
         return Process.Start(info)!;
     }
 

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using WsChat.Tests.Support;
+
+namespace WsChat.Tests.Host;
+
+/// <summary>The real wschat process and the chat: /ws, the token command, the secret check, SIGTERM → 1001 → exit 0.</summary>
+[CancelAfter(90_000)]
+public partial class ChatProcessTests
+{
+    [Test]
+    public async Task Process_WithoutSecret_RefusesToStartWithAClearMessage(CancellationToken ct)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(HostProcessTests.WschatDll());
+        info.ArgumentList.Add("--WsChat:Port=0");
+        info.ArgumentList.Add("--WsChat:JwtSecret=too-short");
+        using Process process = Process.Start(info)!;
+        string error = await process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        Assert.That(process.ExitCode, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("JwtSecret").And.Contain("32 bytes"));
+        Assert.That(error, Does.Not.Contain("   at "), "no stack trace");
+    }
+
+    [Test]
+    public async Task TokenCommand_MintsATokenTheServerAccepts_AndSigTermCloses1001ExitsZero(CancellationToken ct)
+    {
+        string token = await RunTokenCommandAsync(ct, "--user", "u42", "--name", "Ada");
+        Assert.That(token.Split('.'), Has.Length.EqualTo(3));
+
+        using Process process = HostProcessTests.StartWschat("--WsChat:Address=127.0.0.1", "--WsChat:Port=0");
+        var output = new StringBuilder();
+        var port = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output) output.AppendLine(e.Data);
+            Match m = ListeningLine().Match(e.Data);
+            if (m.Success) port.TrySetResult(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        };
+        process.BeginOutputReadLine();
+        try
+        {
+            int p = await port.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+            var clients = new List<ChatTestClient>();
+            for (int i = 0; i < 3; i++)
+            {
+                ChatTestClient client = await ChatTestClient.ConnectAsync(new Uri($"ws://127.0.0.1:{p}/ws?token={token}"), ct);
+                JsonElement welcome = await client.ExpectAsync("welcome", ct);
+                Assert.That((welcome.GetProperty("user_id").GetString(), welcome.GetProperty("username").GetString()), Is.EqualTo(("u42", "Ada")));
+                clients.Add(client);
+            }
+
+            await clients[0].SendAsync("""{"type":"join","room":"lobby"}""", ct);
+            await clients[0].ExpectAsync("joined", ct);
+            Assert.That(kill(process.Id, 15), Is.Zero);
+            foreach (ChatTestClient client in clients)
+            {
+                await client.Closed.WaitAsync(ct);
+                Assert.That(client.CloseStatus, Is.EqualTo(WebSocketCloseStatus.EndpointUnavailable));
+                await client.DisposeAsync();
+            }
+
+            await process.WaitForExitAsync(ct);
+            string log;
+            lock (output) log = output.ToString();
+            Assert.That(process.ExitCode, Is.Zero, log);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+        }
+    }
+
+    private static async Task<string> RunTokenCommandAsync(CancellationToken ct, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(HostProcessTests.WschatDll());
+        info.ArgumentList.Add("token");
+        foreach (string arg in args) info.ArgumentList.Add(arg);
+        info.Environment["WSCHAT_JWTSECRET"] = TestTokens.Secret;
+        using Process process = Process.Start(info)!;
+        string output = await process.StandardOutput.ReadToEndAsync(ct);
+        string error = await process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        Assert.That(process.ExitCode, Is.Zero, error);
+        return output.Trim();
+    }
+
+    [GeneratedRegex(@"wschat listening on [^ ]+:(\d+)")]
+    private static partial Regex ListeningLine();
+
+    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int sig);
+}
