@@ -10,6 +10,9 @@ internal sealed partial class ChatEngine
     /// <summary>The attached store (null: persistence off).</summary>
     public IMessageStore? Store { get; private set; }
 
+    /// <summary>/readyz's "storage" condition (null: persistence off); the host passes it to its readiness handler.</summary>
+    internal Diagnostics.IReadinessCheck? StorageReadiness { get; private set; }
+
     /// <summary>The group-commit writer shards submit messages to (null: persistence off).</summary>
     internal MessageBatcher? Batcher => _batcher;
 
@@ -26,6 +29,7 @@ internal sealed partial class ChatEngine
         batcher.Start();
         _batcher = batcher;
         Store = store;
+        StorageReadiness = new StorageReadinessCheck(batcher, store);
     }
 
     /// <summary>

@@ -42,6 +42,7 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
     private Task? _stuckCommit;        // a commit abandoned at its timeout and still running
     private long _retryAt;             // TimeProvider timestamp before which batches fail without trying
     private TimeSpan _retryDelay;
+    private bool _failing;             // from a failed commit to the next successful one
     private int _pending;
     private int _submissionsTaken;     // entries of _submissions taken and not completed (for the abort path)
     private long _batches;
@@ -86,6 +87,9 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
 
     /// <summary>Batches that failed, including those failed fast during the backoff.</summary>
     public long FailedBatches => Interlocked.Read(ref _failedBatches);
+
+    /// <summary>False from a failed commit until a commit succeeds (see <see cref="StorageReadinessCheck"/>). Thread-safe.</summary>
+    public bool IsHealthy => !Volatile.Read(ref _failing);
 
     /// <summary>Messages completed as <see cref="AppendStatus.Stored"/>.</summary>
     public long StoredMessages => Interlocked.Read(ref _storedMessages);
@@ -225,6 +229,7 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
         {
             if (!commit.IsCompleted) AbandonCommit(commit);
             _retryDelay = _retryDelay == TimeSpan.Zero ? _options.RetryDelay : TimeSpan.FromTicks(Math.Min(_retryDelay.Ticks * 2, _options.MaxRetryDelay.Ticks));
+            Volatile.Write(ref _failing, true);
             _retryAt = _time.GetTimestamp() + (long)(_retryDelay.TotalSeconds * _time.TimestampFrequency);
             Interlocked.Increment(ref _failedBatches);
             _metrics?.BatchFailed();
@@ -233,10 +238,11 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
             return;
         }
 
-        if (_retryDelay != TimeSpan.Zero)
+        if (_failing)
         {
             LogStorageRecovered(_logger);
             _retryDelay = TimeSpan.Zero;
+            Volatile.Write(ref _failing, false);
         }
 
         _metrics?.BatchCommitted(count, Stopwatch.GetElapsedTime(started));
