@@ -159,17 +159,36 @@ internal static partial class ClientMessageReader
 
     private static Field MatchName(scoped ref Utf8JsonReader reader)
     {
-        if (reader.ValueTextEquals(ProtocolNames.Type)) return Field.Type;
-        if (reader.ValueTextEquals(ProtocolNames.Room)) return Field.Room;
-        if (reader.ValueTextEquals(ProtocolNames.Text)) return Field.Text;
-        if (reader.ValueTextEquals(ProtocolNames.Ref)) return Field.Ref;
-        if (reader.ValueTextEquals(ProtocolNames.Status)) return Field.Status;
-        if (reader.ValueTextEquals(ProtocolNames.To)) return Field.To;
-        if (reader.ValueTextEquals(ProtocolNames.Since)) return Field.Since;
-        if (reader.ValueTextEquals(ProtocolNames.Token)) return Field.Token;
-        if (reader.ValueTextEquals(ProtocolNames.Dm)) return Field.Dm;
-        if (reader.ValueTextEquals(ProtocolNames.Limit)) return Field.Limit;
-        if (reader.ValueTextEquals(ProtocolNames.Before)) return Field.Before;
+        // An unescaped name's length picks the one or two candidates worth comparing (names are 2-6 bytes);
+        // an escaped one ("\u0074ype") goes through every comparison, which unescapes as it compares.
+        int length = reader.ValueIsEscaped ? -1 : reader.ValueSpan.Length;
+        if (length is -1 or 4)
+        {
+            if (reader.ValueTextEquals(ProtocolNames.Type)) return Field.Type;
+            if (reader.ValueTextEquals(ProtocolNames.Room)) return Field.Room;
+            if (reader.ValueTextEquals(ProtocolNames.Text)) return Field.Text;
+        }
+
+        if (length is -1 or 3 && reader.ValueTextEquals(ProtocolNames.Ref)) return Field.Ref;
+        if (length is -1 or 2)
+        {
+            if (reader.ValueTextEquals(ProtocolNames.To)) return Field.To;
+            if (reader.ValueTextEquals(ProtocolNames.Dm)) return Field.Dm;
+        }
+
+        if (length is -1 or 5)
+        {
+            if (reader.ValueTextEquals(ProtocolNames.Since)) return Field.Since;
+            if (reader.ValueTextEquals(ProtocolNames.Token)) return Field.Token;
+            if (reader.ValueTextEquals(ProtocolNames.Limit)) return Field.Limit;
+        }
+
+        if (length is -1 or 6)
+        {
+            if (reader.ValueTextEquals(ProtocolNames.Status)) return Field.Status;
+            if (reader.ValueTextEquals(ProtocolNames.Before)) return Field.Before;
+        }
+
         return Field.Unknown;
     }
 

@@ -124,6 +124,19 @@ public class ClientMessageReaderTests
         Assert.That(p, Is.EqualTo(Ok(CommandType.Message) with { Room = "general", Text = "hi" }));
     }
 
+    [Test]
+    public void TryRead_EveryKnownNameEscaped_IsStillRecognised()
+    {
+        // \u0074 't', \u0072 'r', \u0064 'd', \u0073 's', \u006c 'l', \u0062 'b': first letter of each name escaped.
+        Assert.That(ParsedCommand.Parse("""{"\u0074ype":"dm","\u0074o":"u2","\u0074ext":"x","\u0072ef":"1"}"""),
+            Is.EqualTo(Ok(CommandType.Dm) with { To = "u2", Text = "x", Ref = "1" }));
+        Assert.That(ParsedCommand.Parse("""{"type":"auth","\u0074oken":"t"}"""), Is.EqualTo(Ok(CommandType.Auth) with { Token = "t" }));
+        Assert.That(ParsedCommand.Parse("""{"type":"join","\u0072oom":"r","\u0073ince":3}"""), Is.EqualTo(Ok(CommandType.Join) with { Room = "r", Since = 3 }));
+        Assert.That(ParsedCommand.Parse("""{"type":"typing","room":"r","\u0073tatus":true}"""), Is.EqualTo(Ok(CommandType.Typing) with { Room = "r", TypingStatus = true }));
+        Assert.That(ParsedCommand.Parse("""{"type":"history","\u0064m":"u2","\u006cimit":5,"\u0062efore":9}"""),
+            Is.EqualTo(Ok(CommandType.History) with { Dm = "u2", Limit = 5, Before = 9 }));
+    }
+
     [TestCase("""{"type":"message","room":"r","text":"line1\nline2"}""", "line1\nline2")]
     [TestCase("""{"type":"message","room":"r","text":"say \"hi\" \\ \/ \b\f\r\t"}""", "say \"hi\" \\ / \b\f\r\t")]
     [TestCase("""{"type":"message","room":"r","text":"caf\u00e9 \u20ac"}""", "café €")]
