@@ -85,6 +85,10 @@ internal static class RequestHeadParser
             {
                 if (contentLength > limits.MaxRequestLineLength) return Fail(UriTooLong, out statusCode);
                 if (contentLength == 0) return Fail(BadRequest, out statusCode);
+                // The request line is complete: judge it now rather than wait for a head that may never come
+                // (a garbage line followed by silence must get 400 at once, not 408 at the head timeout).
+                int lineStatus = CheckRequestLine(input.Slice(lineStart, contentLength));
+                if (lineStatus != 0) return Fail(lineStatus, out statusCode);
             }
             else if (contentLength == 0)
             {
@@ -166,7 +170,24 @@ internal static class RequestHeadParser
         return i;
     }
 
-    private static int ParseRequestLine(ReadOnlySpan<byte> line, HttpRequestHead head)
+    // The request line's shape alone (no head is filled), over a line that may span segments.
+    private static int CheckRequestLine(in ReadOnlySequence<byte> line)
+    {
+        if (line.IsSingleSegment) return ParseRequestLine(line.FirstSpan, head: null);
+        byte[] copy = ArrayPool<byte>.Shared.Rent((int)line.Length);
+        try
+        {
+            line.CopyTo(copy);
+            return ParseRequestLine(copy.AsSpan(0, (int)line.Length), head: null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    // Fills head's request line when head is given; with null it only checks the shape.
+    private static int ParseRequestLine(ReadOnlySpan<byte> line, HttpRequestHead? head)
     {
         // request-line = method SP request-target SP HTTP-version (RFC 9112 §3): exactly single spaces.
         int sp1 = line.IndexOf((byte)' ');
@@ -194,7 +215,7 @@ internal static class RequestHeadParser
         }
         else if (target.SequenceEqual("*"u8))
         {
-            head.SetRequestLine(sp1, targetStart, target.Length, targetStart, 1, -1, 0);
+            head?.SetRequestLine(sp1, targetStart, target.Length, targetStart, 1, -1, 0);
             return 0;
         }
         else
@@ -210,7 +231,7 @@ internal static class RequestHeadParser
         int question = line[pathStart..targetEnd].IndexOf((byte)'?');
         pathEnd = question < 0 ? targetEnd : pathStart + question;
         int queryStart = question < 0 ? -1 : pathEnd + 1;
-        head.SetRequestLine(sp1, targetStart, target.Length, pathStart, pathEnd - pathStart, queryStart, question < 0 ? 0 : targetEnd - queryStart);
+        head?.SetRequestLine(sp1, targetStart, target.Length, pathStart, pathEnd - pathStart, queryStart, question < 0 ? 0 : targetEnd - queryStart);
         return 0;
     }
 

@@ -75,6 +75,27 @@ public class RequestHeadParserTests
         }
     }
 
+    // A complete but bad request line is judged at once, without waiting for the rest of the head
+    // (which a hostile or broken client may never send: that would be a 408 instead of a 400).
+    [TestCaseSource(typeof(Segmentations), nameof(Segmentations.OfText), new object[] { "\u0001\u0002\u0003\u0004\r\n" })]
+    [TestCaseSource(typeof(Segmentations), nameof(Segmentations.OfText), new object[] { "GARBAGE\r\n" })]
+    [TestCaseSource(typeof(Segmentations), nameof(Segmentations.OfText), new object[] { "GET /x HTTP/1.1 extra\r\n" })]
+    [TestCaseSource(typeof(Segmentations), nameof(Segmentations.OfText), new object[] { "GET /\u0001 HTTP/1.1\r\nHost: a\r\n" })]
+    public void TryParse_CompleteBadRequestLineWithoutTheRestOfTheHead_Is400(ReadOnlySequence<byte> input)
+    {
+        using var head = new HttpRequestHead();
+        Assert.That(RequestHeadParser.TryParse(input, head, out _, out int code), Is.EqualTo(OperationStatus.InvalidData));
+        Assert.That(code, Is.EqualTo(400));
+    }
+
+    [TestCaseSource(typeof(Segmentations), nameof(Segmentations.OfText), new object[] { "GET / HTTP/1.0\r\n" })]
+    public void TryParse_CompleteRequestLineOfAnotherVersionWithoutTheRestOfTheHead_Is505(ReadOnlySequence<byte> input)
+    {
+        using var head = new HttpRequestHead();
+        Assert.That(RequestHeadParser.TryParse(input, head, out _, out int code), Is.EqualTo(OperationStatus.InvalidData));
+        Assert.That(code, Is.EqualTo(505));
+    }
+
     [Test]
     public void TryParse_BodyAfterHead_ReportsOnlyTheHeadLength()
     {
