@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using WsChat.Core.Diagnostics;
+using WsChat.Core.Ports;
 using WsChat.Core.Sessions;
 using WsChat.Net.Transport;
 
@@ -28,20 +29,26 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly ChatEngine _engine;
     private readonly bool _ownsServer;
     private readonly ILogger _logger;
+    private readonly IMessageStore? _store;
     private int _state;     // 0 new, 1 started, 2 stopped
 
     /// <summary>Builds the server; nothing listens until <see cref="StartAsync"/>.</summary>
     /// <param name="options">Settings; validated here.</param>
     /// <param name="loggerFactory">Logging; null logs nothing.</param>
     /// <param name="server">An existing server to map the chat endpoint on, or null to own one built from <paramref name="options"/>.</param>
+    /// <param name="store">Where messages are kept (PROTOCOL.md §5 "Delivery guarantees"): with a store, a message is
+    /// fanned out and acked only once stored, ids continue across restarts, and history reaches past the last 100
+    /// messages. Initialised by <see cref="StartAsync"/>; the caller disposes it after <see cref="StopAsync"/>.
+    /// Null (the default): persistence off, each room keeps its last messages in memory.</param>
     /// <exception cref="ArgumentException">An option is invalid, e.g. a JWT secret shorter than 32 bytes.</exception>
-    public ChatServer(ChatServerOptions options, ILoggerFactory? loggerFactory = null, WebSocketServer? server = null)
+    public ChatServer(ChatServerOptions options, ILoggerFactory? loggerFactory = null, WebSocketServer? server = null, IMessageStore? store = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger("WsChat.Chat");
         _engine = new ChatEngine(options, TimeProvider.System, _logger, startThreads: false);
+        _store = store;
         _ownsServer = server is null;
         Server = server ?? new WebSocketServer(new WebSocketServerOptions
         {
@@ -75,18 +82,28 @@ public sealed class ChatServer : IAsyncDisposable
 
     internal ChatEngine Engine => _engine;
 
-    /// <summary>Starts the shards, and the owned server. Returns once listening.</summary>
+    /// <summary>/readyz's storage condition once started with a store (null otherwise).</summary>
+    internal IReadinessCheck? StorageReadiness => _engine.StorageReadiness;
+
+    /// <summary>Initialises the store (creating or migrating its schema), then starts the shards, and the owned
+    /// server. Returns once listening.</summary>
     /// <exception cref="InvalidOperationException">Started already.</exception>
     /// <exception cref="System.Net.Sockets.SocketException">The endpoint cannot be bound.</exception>
-    public Task StartAsync(CancellationToken cancellationToken = default)
+    /// <exception cref="Exception">Whatever the store throws when storage is unreachable: the server does not start.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("The chat server was started already.");
         cancellationToken.ThrowIfCancellationRequested();
+        if (_store is not null)
+        {
+            await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            _engine.AttachStorage(_store, Options.StorageBatching);
+        }
+
         _engine.Start();
         if (_ownsServer) Server.Start();
         if (Options.AllowAnonymous) ChatLog.AnonymousEnabled(_logger);
         if (_ownsServer) ChatLog.Started(_logger, Server.LocalEndPoint, Options.Path, Options.ShardCount);
-        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -102,6 +119,8 @@ public sealed class ChatServer : IAsyncDisposable
             await Server.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // PROTOCOL.md §5 "flush storage": every message accepted is committed (and acked, to whoever is still there).
+        await _engine.DrainStorageAsync(cancellationToken).ConfigureAwait(false);
         _engine.Dispose();
     }
 

@@ -103,6 +103,9 @@ public sealed class ChatServerOptions
     /// <summary>Origins allowed to open the chat besides none (non-browser) and the server's own host.</summary>
     public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
 
+    /// <summary>The group-commit writer's settings, used when the server has a store (see docs/decisions/storage.md).</summary>
+    public Storage.MessageBatcherOptions StorageBatching { get; init; } = new();
+
     /// <summary>Serve the RFC 6455 echo endpoint on <c>/echo</c> (for conformance suites). Default false.</summary>
     public bool EnableEcho { get; init; }
 

@@ -1,9 +1,13 @@
 using System.Net;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using WsChat.Core;
+using WsChat.Core.Ports;
 using WsChat.Host.Configuration;
 using WsChat.Host.Endpoints;
+using WsChat.Host.Storage;
 using WsChat.Net.Transport;
 
 namespace WsChat.Host;
@@ -30,7 +34,10 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
     /// <summary>The chat on <c>/ws</c> (null before start).</summary>
     public ChatServer? Chat { get; private set; }
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>The message store (null before start, or with <c>WsChat:Storage:Provider=none</c>).</summary>
+    public IMessageStore? Store { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var server = new WebSocketServer(new WebSocketServerOptions
         {
@@ -44,15 +51,18 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
             AllowedOrigins = _options.AllowedOrigins,
         }, _loggerFactory);
         // /ws (issue 3): the chat attaches to this server; its shards run before the first connection arrives.
-        var chat = new ChatServer(_options.ToChatOptions(), _loggerFactory, server);
+        // Storage (issue 4): opened and migrated by the chat's start, before the first connection.
+        StorageOptions storage = StorageOptions.From(_services.GetRequiredService<IConfiguration>());
+        Store = MessageStoreFactory.Create(storage, _loggerFactory);
+        StorageLog.Selected(_logger, storage.Provider, storage.Provider == StorageProvider.Sqlite ? Path.GetFullPath(storage.Sqlite.Path) : "");
+        var chat = new ChatServer(_options.ToChatOptions(storage.Batching), _loggerFactory, server, Store);
+        await chat.StartAsync(cancellationToken).ConfigureAwait(false);
         ServerEndpoints.Map(server, _options, _services, chat);
-        chat.StartAsync(cancellationToken).GetAwaiter().GetResult();
         Chat = chat;
         server.Start();
         Server = server;
         IPEndPoint endPoint = server.LocalEndPoint;
         Log.Started(_logger, endPoint.Address.ToString(), endPoint.Port, _options.Echo.Enabled);
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -69,5 +79,6 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
     {
         if (Chat is not null) await Chat.DisposeAsync().ConfigureAwait(false);
         if (Server is not null) await Server.DisposeAsync().ConfigureAwait(false);
+        if (Store is not null) await Store.DisposeAsync().ConfigureAwait(false);
     }
 }

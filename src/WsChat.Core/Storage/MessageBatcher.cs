@@ -33,6 +33,8 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
     private readonly StorageMetrics? _metrics;
     private readonly Channel<Submission> _queue;
     private readonly CancellationTokenSource _abort = new();
+    // Cancelled by DrainAsync: a batch waiting out MaxBatchDelay for company commits at once instead.
+    private readonly CancellationTokenSource _flush = new();
     private readonly Submission[] _submissions;
     // Handed to the store by reference; replaced (not cleared) when a commit is abandoned still running.
     private StoredMessage[] _messages;
@@ -136,6 +138,7 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
     public async Task DrainAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
+        _flush.Cancel();
         if (_writer is null)
         {
             _writer = Task.Run(RunAsync);      // never started: still complete what was accepted
@@ -159,9 +162,9 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
             while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
             {
                 int count = Fill(reader, 0);
-                if (count < _submissions.Length && _options.MaxBatchDelay > TimeSpan.Zero)
+                if (count < _submissions.Length && _options.MaxBatchDelay > TimeSpan.Zero && !_flush.IsCancellationRequested)
                 {
-                    await Task.Delay(_options.MaxBatchDelay, _time, _abort.Token).ConfigureAwait(false);
+                    await WaitForCompanyAsync().ConfigureAwait(false);
                     count = Fill(reader, count);
                 }
 
@@ -186,6 +189,20 @@ internal sealed partial class MessageBatcher : IAsyncDisposable
             int count = Fill(reader, 0);
             if (count == 0) break;
             Complete(count, AppendStatus.Failed);
+        }
+    }
+
+    // MaxBatchDelay: more messages may join the batch. A drain ends the wait (nothing more can join, and the
+    // shutdown's deadline must not be spent waiting); a drain's deadline (_abort) ends everything.
+    private async Task WaitForCompanyAsync()
+    {
+        try
+        {
+            await Task.Delay(_options.MaxBatchDelay, _time, _flush.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_flush.IsCancellationRequested)
+        {
+            _abort.Token.ThrowIfCancellationRequested();
         }
     }
 

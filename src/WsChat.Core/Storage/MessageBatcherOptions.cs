@@ -12,7 +12,7 @@ public sealed class MessageBatcherOptions
 
     /// <summary>How long the writer waits for more messages before committing a batch that is not full.
     /// Default zero: batches form by themselves while the previous commit is in flight (the queue fills
-    /// during an fsync), so waiting only adds latency at low load.</summary>
+    /// during an fsync), so waiting only adds latency at low load. A drain (shutdown) ends the wait at once.</summary>
     public TimeSpan MaxBatchDelay { get; init; } = TimeSpan.Zero;
 
     /// <summary>Most messages accepted and not yet completed; past it <see cref="MessageBatcher.TrySubmit"/>

@@ -99,8 +99,10 @@ internal sealed class WsChatOptions
     }
 
     /// <summary>The chat's settings from this configuration, listening on <see cref="Endpoint"/>.</summary>
-    internal WsChat.Core.ChatServerOptions ToChatOptions() => new()
+    /// <param name="storageBatching">The group-commit settings from <c>WsChat:Storage</c> (read by Storage/StorageOptions).</param>
+    internal WsChat.Core.ChatServerOptions ToChatOptions(WsChat.Core.Storage.MessageBatcherOptions? storageBatching = null) => new()
     {
+        StorageBatching = storageBatching ?? new(),
         Endpoint = Endpoint,
         JwtSecret = JwtSecret,
         JwtIssuer = JwtIssuer,

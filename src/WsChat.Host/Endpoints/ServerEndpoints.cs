@@ -18,7 +18,8 @@ internal static class ServerEndpoints
     public static void Map(WebSocketServer server, WsChatOptions options, IServiceProvider services, WsChat.Core.ChatServer? chat = null)
     {
         server.MapHttp("/healthz", new HealthHandler());
-        services.GetRequiredService<OperationsEndpoints>().Map(server, chat?.Metrics);   // /readyz, /metrics, /stats, the WsChat Meter
+        // /readyz, /metrics, /stats, the WsChat Meter; /readyz also waits for storage when the chat has a store.
+        services.GetRequiredService<OperationsEndpoints>().Map(server, chat?.Metrics, checks: chat?.StorageReadiness is { } storage ? [storage] : null);
         if (options.Echo.Enabled)
         {
             // PROTOCOL.md §1: for RFC 6455 conformance suites; off by default.

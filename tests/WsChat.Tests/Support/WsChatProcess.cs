@@ -72,7 +72,10 @@ internal sealed partial class WsChatProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the process (again, after <see cref="StopAsync"/> or <see cref="Kill"/>) and waits until ready.</summary>
-    public async Task StartAgainAsync(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Abandons the wait for readiness.</param>
+    /// <param name="extraArguments">Configuration for this start only, after the fixed arguments (a later
+    /// <c>--WsChat:Key=value</c> overrides an earlier one): an operator changing a setting across a restart.</param>
+    public async Task StartAgainAsync(CancellationToken cancellationToken, params string[] extraArguments)
     {
         if (_process is { HasExited: false }) throw new InvalidOperationException("wschat is already running.");
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -84,6 +87,7 @@ internal sealed partial class WsChatProcess : IAsyncDisposable
         };
         info.ArgumentList.Add("exec");
         foreach (string argument in _arguments) info.ArgumentList.Add(argument);
+        foreach (string argument in extraArguments) info.ArgumentList.Add(argument);
         // The child must not take the test run's own settings (WSCHAT_PORT from a developer's shell, say).
         foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("WSCHAT_", StringComparison.OrdinalIgnoreCase)).ToList())
             info.Environment.Remove(key);
@@ -98,6 +102,12 @@ internal sealed partial class WsChatProcess : IAsyncDisposable
         _process = process;
         await WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The operating system's id of the current (or last) run.</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("wschat was never started.");
+
+    /// <summary>The exit code of the last run; null while it runs or before the first start.</summary>
+    public int? ExitCode => _process is { HasExited: true } process ? process.ExitCode : null;
 
     /// <summary>SIGTERM, as systemd or Kubernetes would send: the server drains (close 1001 to everyone,
     /// PROTOCOL.md §5) and exits; waits for the exit.</summary>

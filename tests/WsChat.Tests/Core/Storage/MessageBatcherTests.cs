@@ -230,6 +230,27 @@ public sealed class MessageBatcherTests
     }
 
     [Test]
+    public async Task Drain_BatchWaitingOutMaxBatchDelay_CommitsAtOnce()
+    {
+        // An hour's batch delay: without the drain cutting it short, the drain (and the host's shutdown) would wait
+        // it out or hit its deadline and fail the batch.
+        var store = new ControllableMessageStore();
+        var sink = new RecordingCompletionSink();
+        var batcher = new MessageBatcher(store, new MessageBatcherOptions { MaxBatchDelay = TimeSpan.FromHours(1) });
+        batcher.Start();
+        for (int i = 1; i <= 3; i++) Assert.That(batcher.TrySubmit(Msg(General, i), sink), Is.True);
+        Assert.That(store.AppendCalls, Is.Zero, "the batch waits for company");
+
+        await batcher.DrainAsync(CancellationToken.None).WaitAsync(Wait);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(sink.Completions.Select(c => c.Outcome.Status), Is.EqualTo(Enumerable.Repeat(AppendStatus.Stored, 3)));
+            Assert.That(store.BatchSizes, Is.EqualTo(new[] { 3 }));
+        });
+    }
+
+    [Test]
     public async Task Drain_DeadlinePassesDuringAHungCommit_EveryPendingSubmissionFailsOnce()
     {
         var store = new ControllableMessageStore();
