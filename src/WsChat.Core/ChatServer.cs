@@ -82,7 +82,10 @@ public sealed class ChatServer : IAsyncDisposable
 
     internal ChatEngine Engine => _engine;
 
-    /// <summary>/readyz's storage condition once started with a store (null otherwise).</summary>
+    /// <summary>Rooms and connection ages for <c>/stats</c>.</summary>
+    internal IChatStatsSource Stats => _engine;
+
+    /// <summary>/readyz's storage condition once started with a store; null without one.</summary>
     internal IReadinessCheck? StorageReadiness => _engine.StorageReadiness;
 
     /// <summary>Initialises the store (creating or migrating its schema), then starts the shards, and the owned

@@ -13,4 +13,8 @@ internal enum AuthFailureReason
     Conflict,
     /// <summary>A refresh whose <c>sub</c> differs from the connection's (<c>forbidden</c>).</summary>
     SubjectMismatch,
+    /// <summary>An <c>Authorization</c> header of another scheme than Bearer (401 at the upgrade).</summary>
+    UnsupportedScheme,
+    /// <summary>A valid token for a user already at the connections-per-user limit (close 1008).</summary>
+    TooManyConnections,
 }

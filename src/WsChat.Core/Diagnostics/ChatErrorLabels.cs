@@ -21,7 +21,7 @@ internal static class ChatErrorLabels
     public static readonly string[] AuthFailureReasons =
     [
         .. Enum.GetValues<AuthFailure>().Where(f => f != AuthFailure.None).Select(AuthFailures.MetricName),
-        "timeout", "conflict", "subject_mismatch",
+        "timeout", "conflict", "subject_mismatch", "unsupported_scheme", "too_many_connections",
     ];
 
     /// <summary>Index into <see cref="AuthFailureReasons"/> of a token failure.</summary>

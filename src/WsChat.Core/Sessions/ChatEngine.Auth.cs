@@ -28,6 +28,7 @@ internal sealed partial class ChatEngine
         if (!Users.TryAdd(session, identity.UserId, Options.MaxConnectionsPerUser, out ChatUser user))
         {
             // §5: the new connection is the one refused; the user's others are untouched.
+            Metrics.AuthFailed(Diagnostics.AuthFailureReason.TooManyConnections);
             session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.TooManyConnections);
             return;
         }

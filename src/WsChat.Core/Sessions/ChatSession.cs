@@ -26,7 +26,11 @@ internal sealed partial class ChatSession
         ChatServerOptions options = engine.Options;
         ConnectionBucket = new TokenBucket(options.ConnectionRatePerSecond, options.ConnectionRateBurst);
         Flood = new FloodGuard(options.FloodCloseAfter, options.FloodWindow);
+        OpenedAtMs = engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
     }
+
+    /// <summary>When the connection opened (ms since the epoch), for <c>/stats</c>' connection ages.</summary>
+    public long OpenedAtMs { get; }
 
     /// <summary>PROTOCOL.md §5: every command of this connection (read path only).</summary>
     public TokenBucket ConnectionBucket;

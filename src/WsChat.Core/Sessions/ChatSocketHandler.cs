@@ -21,6 +21,7 @@ internal sealed class ChatSocketHandler(ChatEngine engine) : IWebSocketHandler
         {
             if (authorization.Length <= BearerPrefix.Length || !Ascii.EqualsIgnoreCase(authorization[..BearerPrefix.Length], BearerPrefix))
             {
+                engine.Metrics.AuthFailed(Diagnostics.AuthFailureReason.UnsupportedScheme);
                 return UpgradeDecision.Refuse(401);     // some other scheme: not a token we can check
             }
 
@@ -30,6 +31,7 @@ internal sealed class ChatSocketHandler(ChatEngine engine) : IWebSocketHandler
         // §5: a token in both places that differ is ambiguous → 400.
         if (queryToken is not null && headerToken is not null && !string.Equals(queryToken, headerToken, StringComparison.Ordinal))
         {
+            engine.Metrics.AuthFailed(Diagnostics.AuthFailureReason.Conflict);
             return UpgradeDecision.Refuse(400);
         }
 

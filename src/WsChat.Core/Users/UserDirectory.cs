@@ -32,6 +32,9 @@ internal sealed class UserDirectory
     /// <summary>Users with at least one connection.</summary>
     public int Count => _users.Count;
 
+    /// <summary>Every user with a connection, as the directory holds them now (for <c>/stats</c>; lock-free).</summary>
+    public ICollection<ChatUser> All => _users.Values;
+
     /// <summary>Their connections, summed when asked (for metrics; O(users), lock-free).</summary>
     public long ConnectionCount => _users.Values.Sum(u => (long)u.Sessions.Length);
 

@@ -18,8 +18,9 @@ internal static class ServerEndpoints
     public static void Map(WebSocketServer server, WsChatOptions options, IServiceProvider services, WsChat.Core.ChatServer? chat = null)
     {
         server.MapHttp("/healthz", new HealthHandler());
-        // /readyz, /metrics, /stats, the WsChat Meter; /readyz also waits for storage when the chat has a store.
-        services.GetRequiredService<OperationsEndpoints>().Map(server, chat?.Metrics, checks: chat?.StorageReadiness is { } storage ? [storage] : null);
+        // /readyz, /metrics, /stats, the WsChat Meter; /readyz also needs storage to be reachable when there is one.
+        Core.Diagnostics.IReadinessCheck[] checks = chat?.StorageReadiness is { } storage ? [storage] : [];
+        services.GetRequiredService<OperationsEndpoints>().Map(server, chat?.Metrics, chat?.Stats, checks);
         if (options.Echo.Enabled)
         {
             // PROTOCOL.md §1: for RFC 6455 conformance suites; off by default.

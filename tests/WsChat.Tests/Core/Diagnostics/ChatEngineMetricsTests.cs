@@ -77,6 +77,23 @@ public class ChatEngineMetricsTests
         ShardHash.ShardOf(ShardHash.Of(System.Text.Encoding.ASCII.GetBytes(a)), 4) == ShardHash.ShardOf(ShardHash.Of(System.Text.Encoding.ASCII.GetBytes(b)), 4);
 
     [Test]
+    public void ConnectionPastThePerUserLimit_CountedAsTooManyConnections()
+    {
+        using var chat = new ChatHarness(new ChatServerOptions { JwtSecret = TestTokens.Secret, ShardCount = 1, MaxConnectionsPerUser = 2 });
+        ChatMetrics m = chat.Engine.Metrics;
+        int slot = Array.IndexOf(ChatErrorLabels.AuthFailureReasons, "too_many_connections");
+        chat.Connect("alice");
+        chat.Connect("alice");
+        Assert.That(m.AuthFailures(slot), Is.Zero, "at the limit");
+        chat.Connect("alice");
+        Assert.Multiple(() =>
+        {
+            Assert.That(m.AuthFailures(slot), Is.EqualTo(1), "one past the limit");
+            Assert.That(m.AuthenticatedConnections, Is.EqualTo(2));
+        });
+    }
+
+    [Test]
     public void AuthTimeout_NoAuthInTime_CountedAsTimeout()
     {
         using var chat = new ChatHarness();

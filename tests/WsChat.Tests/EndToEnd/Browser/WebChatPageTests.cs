@@ -136,7 +136,8 @@ public class WebChatPageTests
         await bob.WaitForStateAsync("open");
         await alice.SendAsync("after crash from alice");
         room.Add("after crash from alice");
-        await bob.SendAsync("dm after crash");
+        await bob.SendAsync("after crash from bob");     // bob's page has room:general open (above)
+        room.Add("after crash from bob");
         await bob.WaitForTextsAsync("room:general", [.. room]);
         await alice.WaitForTextsAsync("room:general", [.. room]);
         await alice.WaitForTextsAsync("dm:bob", "dm before restart");

@@ -64,11 +64,24 @@ public class ChatAuthEndToEndTests
     }
 
     [Test]
-    public async Task DifferentTokensInQueryAndHeader_400(CancellationToken ct)
+    public async Task DifferentTokensInQueryAndHeader_400AndCountedAsConflict(CancellationToken ct)
     {
+        long before = AuthFailures("conflict");
         string head = await UpgradeHeadAsync("?token=" + TestTokens.Mint("a"), $"Authorization: Bearer {TestTokens.Mint("b")}\r\n", ct);
         Assert.That(head, Does.StartWith("HTTP/1.1 400 "));
+        Assert.That(AuthFailures("conflict"), Is.EqualTo(before + 1));
     }
+
+    [Test]
+    public async Task AuthorizationOfAnotherScheme_401AndCountedAsUnsupportedScheme(CancellationToken ct)
+    {
+        long before = AuthFailures("unsupported_scheme");
+        Assert.That(await UpgradeHeadAsync("", "Authorization: Basic dXNlcjpwdw==\r\n", ct), Does.StartWith("HTTP/1.1 401 "));
+        Assert.That(AuthFailures("unsupported_scheme"), Is.EqualTo(before + 1));
+    }
+
+    private long AuthFailures(string reason) =>
+        _server.Server.Metrics.AuthFailures(Array.IndexOf(WsChat.Core.Diagnostics.ChatErrorLabels.AuthFailureReasons, reason));
 
     [Test]
     public async Task AnonymousUser_NotAllowedByDefault_StaysUnauthenticated(CancellationToken ct)
