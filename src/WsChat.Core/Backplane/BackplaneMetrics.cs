@@ -29,6 +29,9 @@ internal sealed class BackplaneMetrics
     /// <summary>Reconnections to the backplane.</summary>
     public long Reconnects => Interlocked.Read(ref _reconnects);
 
+    /// <summary>Whether the backplane is reachable (set by the Host), for the <c>wschat_backplane_connected</c> gauge.</summary>
+    public Func<bool>? Connected { get; set; }
+
     public void OnPublished() => Interlocked.Increment(ref _published);
 
     public void OnReceived() => Interlocked.Increment(ref _received);

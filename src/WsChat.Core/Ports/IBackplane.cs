@@ -34,12 +34,15 @@ public interface IBackplane : IAsyncDisposable
     void Publish(BackplaneChannel channel, byte[] message);
 
     /// <summary>
-    /// The next id of <paramref name="conversation"/>, the same sequence on every node. When the backplane has no
-    /// sequence for it yet (first message, or the server lost its data), it seeds it from
-    /// <paramref name="storedLastId"/> (the highest id in the shared storage) so that ids keep increasing.
+    /// Reserves the next <paramref name="count"/> ids of <paramref name="conversation"/> (one block, atomically, the
+    /// same sequence on every node) and returns the last of them. When the backplane has no sequence for it yet
+    /// (first message, or the server lost its data), it seeds it from <paramref name="storedLastId"/> (the highest id
+    /// in the shared storage) so that ids keep increasing.
     /// </summary>
-    /// <exception cref="Exception">The backplane is unreachable: the message is refused (<c>server_busy</c>).</exception>
-    Task<long> NextIdAsync(ConversationKey conversation, Func<CancellationToken, Task<long>> storedLastId, CancellationToken cancellationToken);
+    /// <remarks>A block, so that a shard asks once per round trip whatever the rate, and hands the ids out in the
+    /// order its messages arrived (one sender's messages keep their order).</remarks>
+    /// <exception cref="Exception">The backplane is unreachable: the messages are refused (<c>server_busy</c>).</exception>
+    Task<long> NextIdAsync(ConversationKey conversation, int count, Func<CancellationToken, Task<long>> storedLastId, CancellationToken cancellationToken);
 }
 
 /// <summary>What a backplane delivers to the chat. Called on the backplane's threads; must not block.</summary>

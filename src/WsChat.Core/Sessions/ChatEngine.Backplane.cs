@@ -46,6 +46,7 @@ internal sealed partial class ChatEngine : IBackplaneReceiver
         _nodeId = Encoding.ASCII.GetBytes(backplane.NodeId);
         _backplane = backplane;
         BackplaneReadiness = new BackplaneReadinessCheck(backplane);
+        Metrics.Backplane = BackplaneMetrics;
         await backplane.StartAsync(this, cancellationToken).ConfigureAwait(false);
         TimeSpan tick = BackplaneOptions.TickInterval;
         _backplaneTimer = new Timer(static s => ((ChatEngine)s!).TickShards(), this, tick, tick);

@@ -22,6 +22,9 @@ namespace WsChat.Core.Shards;
 internal sealed partial class Shard
 {
     private readonly HashSet<Room> _gapped = new(ReferenceEqualityComparer.Instance);
+    // Messages waiting for ids, per conversation: one request to the backplane at a time per conversation, for a
+    // block of ids handed out in arrival order (so one sender's messages keep their order).
+    private readonly Dictionary<string, IdQueue> _idQueues = new(StringComparer.Ordinal);
     private volatile bool _hasGaps;
 
     /// <summary>Some room of this shard holds messages back behind a missing id (read by the backplane timer).</summary>
@@ -32,36 +35,65 @@ internal sealed partial class Shard
     {
         var request = new IdRequest(command.Session!, room, pair, command.Text.ToArray(), command.HasRef ? command.Ref.ToArray() : null);
         ConversationKey key = room is not null ? room.Storage!.Key : pair!.Storage!.Key;
+        if (!_idQueues.TryGetValue(key.Value, out IdQueue? queue))
+        {
+            queue = new IdQueue(key);
+            _idQueues.Add(key.Value, queue);
+        }
+
+        queue.Waiting.Add(request);
+        if (!queue.Asking) AskIds(queue, backplane);
+    }
+
+    private void AskIds(IdQueue queue, IBackplane backplane)
+    {
+        IdRequest[] batch = [.. queue.Waiting];
+        queue.Waiting.Clear();
+        queue.Asking = true;
+        ConversationKey key = queue.Key;
         IMessageStore store = Store;
         Task<long> next;
         try
         {
-            next = backplane.NextIdAsync(key, ct => store.GetLastIdAsync(key, ct), CancellationToken.None);
+            next = backplane.NextIdAsync(key, batch.Length, ct => store.GetLastIdAsync(key, ct), CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             next = Task.FromException<long>(ex);
         }
 
-        next.ContinueWith(t => PostToShard(() => IdAssigned(request, t)), CancellationToken.None,
+        next.ContinueWith(t => PostToShard(() => IdsAssigned(queue, batch, t)), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    // (2) Encoded and submitted as on one node, with the cluster's id.
-    private void IdAssigned(IdRequest request, Task<long> next)
+    private void IdsAssigned(IdQueue queue, IdRequest[] batch, Task<long> next)
     {
-        ChatSession session = request.Session;
-        if (!next.IsCompletedSuccessfully)
+        queue.Asking = false;
+        if (next.IsCompletedSuccessfully)
+        {
+            long first = next.Result - batch.Length + 1;
+            for (int i = 0; i < batch.Length; i++) IdAssigned(batch[i], first + i);
+        }
+        else
         {
             _engine.BackplaneMetrics.OnIdFailure();
-            BackplaneLog.IdFailed(_engine.Logger, (request.Room?.Storage ?? request.Pair!.Storage)!.Key.Value, next.Exception?.GetBaseException());
-            if (session.State == SessionState.Closed) return;
-            _engine.Metrics.Error(ErrorCode.ServerBusy);
-            session.Send(Frames.Error(ErrorCode.ServerBusy, "cluster unavailable, retry later", request.Ref));
-            return;
+            BackplaneLog.IdFailed(_engine.Logger, queue.Key.Value, next.Exception?.GetBaseException());
+            foreach (IdRequest request in batch)
+            {
+                if (request.Session.State == SessionState.Closed) continue;
+                _engine.Metrics.Error(ErrorCode.ServerBusy);
+                request.Session.Send(Frames.Error(ErrorCode.ServerBusy, "cluster unavailable, retry later", request.Ref));
+            }
         }
 
-        long id = next.Result;
+        if (queue.Waiting.Count > 0 && _engine.Backplane is { } backplane) AskIds(queue, backplane);
+        else _idQueues.Remove(queue.Key.Value);
+    }
+
+    // (2) Encoded and submitted as on one node, with the cluster's id.
+    private void IdAssigned(IdRequest request, long id)
+    {
+        ChatSession session = request.Session;
         long timestamp = _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
         string text = Encoding.UTF8.GetString(request.Text);
         string? clientRef = request.Ref is null ? null : Encoding.UTF8.GetString(request.Ref);
@@ -318,6 +350,16 @@ internal sealed partial class Shard
             if (t.IsCompletedSuccessfully) StartLoad(storage, room.History, room, pair: null, t.Result);
             else PostToShard(() => Loaded(storage, room.History, room, null, Task.FromException<MessagePage>(t.Exception!.GetBaseException())));
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>The messages of one conversation waiting for ids, and whether a request is on its way.</summary>
+    private sealed class IdQueue(ConversationKey key)
+    {
+        public ConversationKey Key { get; } = key;
+
+        public List<IdRequest> Waiting { get; } = [];
+
+        public bool Asking { get; set; }
     }
 
     /// <summary>A message or DM waiting for its id: what the sender sent, copied out of the command.</summary>

@@ -19,7 +19,9 @@ internal static class ServerEndpoints
     {
         server.MapHttp("/healthz", new HealthHandler());
         // /readyz, /metrics, /stats, the WsChat Meter; /readyz also waits for storage when the chat has a store.
-        services.GetRequiredService<OperationsEndpoints>().Map(server, chat?.Metrics, checks: chat?.StorageReadiness is { } storage ? [storage] : null);
+        // With several nodes, also for Redis (issue 8: a node that cannot reach it says so).
+        services.GetRequiredService<OperationsEndpoints>().Map(server, chat?.Metrics,
+            checks: [.. new[] { chat?.StorageReadiness, chat?.Engine.BackplaneReadiness }.OfType<WsChat.Core.Diagnostics.IReadinessCheck>()]);
         if (options.Echo.Enabled)
         {
             // PROTOCOL.md §1: for RFC 6455 conformance suites; off by default.
