@@ -37,6 +37,9 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
     /// <summary>The message store (null before start, or with <c>WsChat:Storage:Provider=none</c>).</summary>
     public IMessageStore? Store { get; private set; }
 
+    /// <summary>The Redis backplane (null on one node).</summary>
+    public WsChat.Core.Ports.IBackplane? Backplane { get; private set; }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var server = new WebSocketServer(new WebSocketServerOptions
@@ -57,6 +60,8 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
         StorageLog.Selected(_logger, storage.Provider, storage.Provider == StorageProvider.Sqlite ? Path.GetFullPath(storage.Sqlite.Path) : "");
         var chat = new ChatServer(_options.ToChatOptions(storage.Batching), _loggerFactory, server, Store);
         await chat.StartAsync(cancellationToken).ConfigureAwait(false);
+        // Scale-out (issue 8): with WsChat:Redis:ConnectionString this node joins the others, before the first connection.
+        Backplane = await Host.Backplane.BackplaneSetup.AttachAsync(chat, storage, _services.GetRequiredService<IConfiguration>(), _loggerFactory, cancellationToken).ConfigureAwait(false);
         ServerEndpoints.Map(server, _options, _services, chat);
         Chat = chat;
         server.Start();
@@ -79,6 +84,7 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
     {
         if (Chat is not null) await Chat.DisposeAsync().ConfigureAwait(false);
         if (Server is not null) await Server.DisposeAsync().ConfigureAwait(false);
+        if (Backplane is not null) await Backplane.DisposeAsync().ConfigureAwait(false);
         if (Store is not null) await Store.DisposeAsync().ConfigureAwait(false);
     }
 }

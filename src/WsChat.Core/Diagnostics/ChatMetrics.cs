@@ -42,6 +42,9 @@ internal sealed class ChatMetrics
     /// <summary>Storage's batch and commit figures.</summary>
     public StorageMetrics Storage { get; } = new();
 
+    /// <summary>Scale-out figures; null on one node.</summary>
+    public Backplane.BackplaneMetrics? Backplane { get; set; }
+
     /// <summary>The block of shard <paramref name="index"/> (for the shard to keep).</summary>
     public ShardMetrics Shard(int index) => _shards[index];
 

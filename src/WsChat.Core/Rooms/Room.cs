@@ -33,8 +33,22 @@ internal sealed class Room
     /// <summary>Its stored side when persistence is on (null otherwise).</summary>
     public Shards.ConversationStorage? Storage { get; set; }
 
+    /// <summary>Its backplane side with several nodes, while subscribed (null on one node).</summary>
+    public Backplane.RoomLink? Link { get; set; }
+
     /// <summary>The distinct users of the members, for <c>joined</c> and <c>users</c>.</summary>
     public Dictionary<string, RoomUser>.ValueCollection Users => _users.Values;
+
+    /// <summary>True when a connection of the user <paramref name="userIdUtf8"/> is a member (O(users): backplane presence only).</summary>
+    public bool HasUser(ReadOnlySpan<byte> userIdUtf8)
+    {
+        foreach (RoomUser user in _users.Values)
+        {
+            if (user.UserIdUtf8.AsSpan().SequenceEqual(userIdUtf8)) return true;
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// Adds a member. <paramref name="firstOfUser"/> is true when no other connection of the same

@@ -39,6 +39,7 @@ internal sealed partial class ChatEngine
             return;
         }
 
+        UserCameOnline(user.Id);
         ArmExpiry(session, in identity);
         // §2: welcome before anything else; the session accepts commands only from here on.
         session.Send(Frames.Welcome(session.UserIdUtf8, session.UsernameUtf8, session.Id, (int)Options.HeartbeatInterval.TotalMilliseconds));

@@ -90,6 +90,7 @@ internal sealed partial class ChatEngine : IDisposable
     /// <summary>Stops the shards after they ran what is queued, and the timer.</summary>
     public void Dispose()
     {
+        StopBackplane();
         DrainStorageOnDispose();
         Timers.Dispose();
         foreach (Shard shard in _shards) shard.Dispose();
@@ -121,7 +122,12 @@ internal sealed partial class ChatEngine : IDisposable
     {
         if (!session.MarkClosed()) return;
         Timers.Cancel(session);
-        if (session.User is { } user) Users.Remove(session, user);
+        if (session.User is { } user)
+        {
+            Users.Remove(session, user);
+            UserWentOffline(user.Id);
+        }
+
         ulong mask = session.ShardMask;
         if (mask == 0) return;
         var command = new ShardCommand { Kind = ShardCommandKind.Disconnect, Session = session };

@@ -62,6 +62,15 @@ internal static class Frames
         return Seal(frame);
     }
 
+    /// <summary>A frame of a message another node encoded (the backplane carries the wire JSON).</summary>
+    public static SharedFrame FromPayload(ReadOnlySpan<byte> payload)
+    {
+        SharedFrame frame = SharedFrame.Rent(payload.Length);
+        payload.CopyTo(frame.GetSpan(payload.Length));
+        frame.Advance(payload.Length);
+        return Seal(frame);
+    }
+
     public static SharedFrame Joined(Room room, bool recovered, ReadOnlySpan<byte> clientRef)
     {
         SharedFrame frame = SharedFrame.Rent(128 + room.Members.Count * 48);

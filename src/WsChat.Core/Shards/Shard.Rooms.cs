@@ -39,7 +39,9 @@ internal sealed partial class Shard
         SendJoined(session, room, in command);
         if (firstOfUser)
         {
-            BroadcastExcept(room, Frames.Presence(room.NameUtf8, session.UsernameUtf8, session.UserIdUtf8, online: true), session);
+            SharedFrame presence = Frames.Presence(room.NameUtf8, session.UsernameUtf8, session.UserIdUtf8, online: true);
+            PublishEvent(room, Backplane.EnvelopeKind.Presence, session, presence);
+            BroadcastExcept(room, presence, session);
         }
     }
 
@@ -102,7 +104,7 @@ internal sealed partial class Shard
         }
 
         session.Send(Frames.Left(room.NameUtf8, command.Ref));
-        if (lastOfUser) Broadcast(room, Frames.Presence(room.NameUtf8, session.UsernameUtf8, session.UserIdUtf8, online: false));
+        if (lastOfUser) Offline(room, session);
     }
 
     // The hot path: one id, one encoding, one frame queued to every member (STYLE.md "Encode once").
@@ -148,6 +150,7 @@ internal sealed partial class Shard
             if (!string.Equals(member.UserId, session.UserId, StringComparison.Ordinal)) member.Send(frame.AddRef());
         }
 
+        PublishEvent(room, Backplane.EnvelopeKind.Typing, session, frame);
         frame.Release();
     }
 
@@ -205,11 +208,18 @@ internal sealed partial class Shard
         Metrics.MembersChanged(-rooms.Count);
         foreach (Room room in rooms)
         {
-            if (room.Remove(session, out bool lastOfUser) && lastOfUser)
-            {
-                Broadcast(room, Frames.Presence(room.NameUtf8, session.UsernameUtf8, session.UserIdUtf8, online: false));
-            }
+            if (room.Remove(session, out bool lastOfUser) && lastOfUser) Offline(room, session);
         }
+    }
+
+    // The user's last connection here left the room: presence offline to the members here and on other nodes; with a
+    // backplane, a room that has no members left on this node is unsubscribed.
+    private void Offline(Room room, ChatSession session)
+    {
+        SharedFrame presence = Frames.Presence(room.NameUtf8, session.UsernameUtf8, session.UserIdUtf8, online: false);
+        PublishEvent(room, Backplane.EnvelopeKind.Presence, session, presence);
+        Broadcast(room, presence);
+        if (room.Link is not null) DropRoomIfUnused(room);
     }
 
     /// <summary>Queues <paramref name="frame"/> to every member and releases the caller's reference.</summary>

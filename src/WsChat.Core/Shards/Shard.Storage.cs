@@ -54,16 +54,26 @@ internal sealed partial class Shard
         switch (command.Kind)
         {
             case ShardCommandKind.Join or ShardCommandKind.Leave or ShardCommandKind.Message or ShardCommandKind.Typing
-                or ShardCommandKind.ListUsers or ShardCommandKind.History:
+                or ShardCommandKind.ListUsers or ShardCommandKind.History or ShardCommandKind.Remote:
                 {
                     Room? room = FindRoom(command.Target);
+                    IBackplane? backplane = _engine.Backplane;
+                    if (backplane is not null && command.Kind == ShardCommandKind.Join && room is { Link: null, Members.Count: 0, Storage.Loaded: true, Storage.Joining: null or { Count: 0 } })
+                    {
+                        // Kept for a history request, never subscribed: load it again, subscribed this time.
+                        _rooms.Remove(room.Name);
+                        Metrics.RoomsChanged(-1);
+                        room = null;
+                    }
+
                     if (room is null)
                     {
                         // Only join and history can reach a room not in memory (it may exist in storage).
                         if (command.Kind is not (ShardCommandKind.Join or ShardCommandKind.History)) return false;
                         room = CreateRoom(command.Target);
                         room.Storage = new ConversationStorage(ConversationKey.Room(room.Name)) { Deferred = [] };
-                        StartLoad(room.Storage, room.History, room, pair: null);
+                        if (backplane is not null && command.Kind == ShardCommandKind.Join) StartSubscribedLoad(room, backplane);
+                        else StartLoad(room.Storage, room.History, room, pair: null);
                     }
 
                     ConversationStorage storage = room.Storage!;
@@ -73,6 +83,7 @@ internal sealed partial class Shard
                         return true;
                     }
 
+                    if (command.Kind == ShardCommandKind.Remote) return false;
                     if (session is not null && storage.Joining is { } joining && joining.TryGetValue(session, out List<ShardCommand>? waiting))
                     {
                         waiting.Add(Take(ref command));
@@ -117,19 +128,30 @@ internal sealed partial class Shard
     }
 
     // First sight of a conversation since start: read its newest messages (the ring) and with them its last id.
-    private void StartLoad(ConversationStorage storage, MessageRing ring, Room? room, DmPair? pair)
+    // With a backplane, a room is subscribed before this read (Shard.Backplane.cs): the subscription comes along.
+    private void StartLoad(ConversationStorage storage, MessageRing ring, Room? room, DmPair? pair, IDisposable? subscription = null)
     {
-        Task<MessagePage> read = Store.ReadHistoryAsync(storage.Key, null, ring.Capacity, CancellationToken.None);
-        read.ContinueWith(t => PostToShard(() => Loaded(storage, ring, room, pair, t)), CancellationToken.None,
+        Task<MessagePage> read;
+        try
+        {
+            read = Store.ReadHistoryAsync(storage.Key, null, ring.Capacity, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            read = Task.FromException<MessagePage>(ex);
+        }
+
+        read.ContinueWith(t => PostToShard(() => Loaded(storage, ring, room, pair, t, subscription)), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private void Loaded(ConversationStorage storage, MessageRing ring, Room? room, DmPair? pair, Task<MessagePage> read)
+    private void Loaded(ConversationStorage storage, MessageRing ring, Room? room, DmPair? pair, Task<MessagePage> read, IDisposable? subscription = null)
     {
         List<ShardCommand> deferred = storage.Deferred ?? [];
         storage.Deferred = null;
         if (!read.IsCompletedSuccessfully)
         {
+            subscription?.Dispose();
             // Without its last id nothing can be given an id: refuse what waited, forget the conversation so
             // that the next command tries again.
             LogLoadFailed(_engine.Logger, storage.Key.Value, read.Exception?.GetBaseException());
@@ -159,6 +181,7 @@ internal sealed partial class Shard
         storage.CommittedId = lastId;
         storage.OlderInStorage = page.HasMore;
         storage.Loaded = true;
+        if (room is not null && subscription is not null) room.Link = new Backplane.RoomLink(subscription, lastId);
         RunAll(deferred);
     }
 

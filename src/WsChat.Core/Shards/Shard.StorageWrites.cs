@@ -39,19 +39,31 @@ internal sealed partial class Shard : IAppendCompletionSink
             return;
         }
 
+        if (_engine.Backplane is { } backplane)
+        {
+            RequestId(in command, room, null, backplane);      // the cluster's id (Shard.Backplane.cs)
+            return;
+        }
+
         // The id is taken now and never given again, even if the message is refused (ids may have gaps).
         long id = ++room.LastId;
         long timestamp = _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
         SharedFrame frame = Frames.Message(room.NameUtf8, id, session.UsernameUtf8, session.UserIdUtf8, command.Text, timestamp);
         var message = new StoredMessage(room.Storage!.Key, id, session.UserId, session.Username, Encoding.UTF8.GetString(command.Text), timestamp,
             command.HasRef ? Encoding.UTF8.GetString(command.Ref) : null);
-        Submit(in message, new InFlight(session, room, null, frame, id, message.Ref), in command);
+        Submit(in message, new InFlight(session, room, null, frame, id, message.Ref), command.Ref);
     }
 
     private void StoreDm(in ShardCommand command)
     {
         ChatSession session = command.Session!;
         DmPair pair = FindPair(session.UserId, command.Target, create: true)!;
+        if (_engine.Backplane is { } backplane)
+        {
+            RequestId(in command, null, pair, backplane);
+            return;
+        }
+
         long id = ++pair.LastId;
         long timestamp = _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
         byte[] to = pair.OtherUtf8(session.UserId);
@@ -59,16 +71,18 @@ internal sealed partial class Shard : IAppendCompletionSink
         string toId = string.Equals(session.UserId, pair.First, StringComparison.Ordinal) ? pair.Second : pair.First;
         var message = new StoredMessage(pair.Storage!.Key, id, session.UserId, session.Username, Encoding.UTF8.GetString(command.Text), timestamp,
             command.HasRef ? Encoding.UTF8.GetString(command.Ref) : null, toId);
-        Submit(in message, new InFlight(session, null, pair, frame, id, message.Ref), in command);
+        Submit(in message, new InFlight(session, null, pair, frame, id, message.Ref), command.Ref);
     }
 
-    private void Submit(in StoredMessage message, InFlight inFlight, in ShardCommand command)
+    private void Submit(in StoredMessage message, InFlight inFlight, ReadOnlySpan<byte> clientRef)
     {
         if (!_engine.Batcher!.TrySubmit(in message, this))
         {
             // Storage is this far behind (or the server is draining): refuse now rather than queue without bound.
             inFlight.Frame.Release();
-            Error(inFlight.Session, ErrorCode.ServerBusy, "storage busy, retry later", in command);
+            if (_engine.Backplane is { } backplane && inFlight.Room is { } room) VoidId(backplane, room, inFlight.Id);
+            _engine.Metrics.Error(ErrorCode.ServerBusy);
+            inFlight.Session.Send(Frames.Error(ErrorCode.ServerBusy, "storage busy, retry later", clientRef));
             return;
         }
 
@@ -80,6 +94,12 @@ internal sealed partial class Shard : IAppendCompletionSink
         InFlight f = _inFlight.Dequeue();
         var status = (AppendStatus)command.Limit;
         byte[]? target = f.Room?.NameUtf8 ?? f.Pair?.OtherUtf8(f.Session.UserId);
+        if (_engine.Backplane is { } backplane)
+        {
+            AppendCompletedClustered(backplane, in f, status, command.Since, target!);
+            return;
+        }
+
         switch (status)
         {
             case AppendStatus.Stored when f.Room is { } room:
@@ -111,6 +131,48 @@ internal sealed partial class Shard : IAppendCompletionSink
 
             default:
                 f.Frame.Release();
+                if (f.Session.State != SessionState.Closed)
+                {
+                    f.Session.Send(Frames.Error(ErrorCode.ServerBusy, "message not stored: storage unavailable, retry later", RefOf(f, stackalloc byte[256])));
+                }
+
+                break;
+        }
+    }
+
+    // With several nodes: a stored room message goes out through the order of every node (Shard.Backplane.cs); a
+    // refused or duplicate one leaves an id that will never be stored, which every node is told about.
+    private void AppendCompletedClustered(IBackplane backplane, in InFlight f, AppendStatus status, long existingId, byte[] target)
+    {
+        switch (status)
+        {
+            case AppendStatus.Stored when f.Room is not null:
+                PublishStored(backplane, in f);          // the ack goes out when this node delivers it
+                break;
+
+            case AppendStatus.Stored:
+                {
+                    DmPair pair = f.Pair!;
+                    pair.History.Add(f.Id, Frames.ElementOf(f.Frame, Frames.DmTypePrefix));
+                    ChatUser? sender = _engine.Users.Find(f.Session.UserId);
+                    ChatUser? recipient = _engine.Users.Find(target);
+                    if (sender is not null) SendToAll(sender.Sessions, f.Frame);
+                    if (recipient is not null && !ReferenceEquals(recipient, sender)) SendToAll(recipient.Sessions, f.Frame);
+                    PublishStored(backplane, in f);
+                    f.Frame.Release();
+                    Ack(f, target, f.Id);
+                    break;
+                }
+
+            case AppendStatus.Duplicate:
+                f.Frame.Release();
+                if (f.Room is { } duplicateRoom) VoidId(backplane, duplicateRoom, f.Id);
+                Ack(f, target, existingId);
+                break;
+
+            default:
+                f.Frame.Release();
+                if (f.Room is { } refusedRoom) VoidId(backplane, refusedRoom, f.Id);
                 if (f.Session.State != SessionState.Closed)
                 {
                     f.Session.Send(Frames.Error(ErrorCode.ServerBusy, "message not stored: storage unavailable, retry later", RefOf(f, stackalloc byte[256])));

@@ -22,8 +22,13 @@ internal enum ShardCommandKind : byte
     DmHistory,
     /// <summary>The connection closed: leave every room of this shard it was in.</summary>
     Disconnect,
-    /// <summary>A message from another node (backplane): target = room or pair key, text = the wire JSON.</summary>
+    /// <summary>A message from another node (backplane): target = room, ref = user id, text = the wire JSON,
+    /// <see cref="ShardCommand.Since"/> = its id, <see cref="ShardCommand.Limit"/> = its <c>EnvelopeKind</c>.</summary>
     Remote,
+    /// <summary>The backplane timer: look at the rooms whose ids have a gap.</summary>
+    BackplaneTick,
+    /// <summary>The backplane reconnected: read storage for what every room missed meanwhile.</summary>
+    BackplaneCatchUp,
     /// <summary>Storage finished appending the shard's oldest submitted message: <see cref="ShardCommand.Limit"/> =
     /// its <c>AppendStatus</c>, <see cref="ShardCommand.Since"/> = the original id of a duplicate.</summary>
     AppendCompleted,

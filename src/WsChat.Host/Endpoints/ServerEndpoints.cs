@@ -18,9 +18,10 @@ internal static class ServerEndpoints
     public static void Map(WebSocketServer server, WsChatOptions options, IServiceProvider services, WsChat.Core.ChatServer? chat = null)
     {
         server.MapHttp("/healthz", new HealthHandler());
-        // /readyz, /metrics, /stats, the WsChat Meter; /readyz also needs storage to be reachable when there is one.
-        Core.Diagnostics.IReadinessCheck[] checks = chat?.StorageReadiness is { } storage ? [storage] : [];
-        services.GetRequiredService<OperationsEndpoints>().Map(server, chat?.Metrics, chat?.Stats, checks);
+        // /readyz, /metrics, /stats, the WsChat Meter; /readyz also waits for storage when the chat has a store.
+        // With several nodes, also for Redis (issue 8: a node that cannot reach it says so).
+        services.GetRequiredService<OperationsEndpoints>().Map(server, chat?.Metrics, chat?.Stats,
+            checks: [.. new[] { chat?.StorageReadiness, chat?.Engine.BackplaneReadiness }.OfType<WsChat.Core.Diagnostics.IReadinessCheck>()]);
         if (options.Echo.Enabled)
         {
             // PROTOCOL.md §1: for RFC 6455 conformance suites; off by default.

@@ -46,6 +46,7 @@ internal sealed class PrometheusMetrics
     private readonly HistogramExporter _latency;
     private readonly HistogramExporter _batchSize;
     private readonly HistogramExporter _commitLatency;
+    private readonly Backplane.BackplanePrometheus? _backplane;     // with Redis only (issue 8)
 
     public PrometheusMetrics(MetricsSources sources)
     {
@@ -90,6 +91,7 @@ internal sealed class PrometheusMetrics
         _batchSize = Exporter(f, MetricNames.StorageBatchSize, "Messages per storage commit.", [chat.Storage.BatchSize], 1);
         _commitLatency = Exporter(f, MetricNames.StorageCommitLatency, "Storage commit duration.", [chat.Storage.CommitLatency], MicrosecondsPerSecond);
 
+        if (chat.Backplane is { } backplane) _backplane = new Backplane.BackplanePrometheus(f, backplane);
         Registry.AddBeforeCollectCallback(Fold);
     }
 
@@ -138,6 +140,7 @@ internal sealed class PrometheusMetrics
             _latency.Fold();
             _batchSize.Fold();
             _commitLatency.Fold();
+            _backplane?.Fold();
         }
     }
 

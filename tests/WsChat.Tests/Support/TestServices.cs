@@ -22,6 +22,9 @@ internal static class TestServices
     /// <summary>host:port of a Redis server (WSCHAT_TEST_REDIS).</summary>
     public static string Redis => Require("WSCHAT_TEST_REDIS");
 
+    /// <summary>Port of that Redis server (WSCHAT_TEST_REDIS_PORT), to restart it.</summary>
+    public static string RedisPort => Require("WSCHAT_TEST_REDIS_PORT");
+
     /// <summary>Path of a Chromium binary (WSCHAT_TEST_CHROMIUM).</summary>
     public static string Chromium => Require("WSCHAT_TEST_CHROMIUM");
 

@@ -1,0 +1,167 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using WsChat.Core.Backplane;
+using WsChat.Core.Ports;
+using WsChat.Core.Shards;
+using WsChat.Core.Users;
+using WsChat.Net.Buffers;
+
+namespace WsChat.Core.Sessions;
+
+/// <summary>
+/// Scale-out (issue 8): with a backplane attached, ids come from the cluster, stored messages are published to the
+/// room's channel and every node's shards deliver them in id order (Shard.Backplane.cs). Here: attaching it, its
+/// messages into the shards, DMs to this node's connections, the gap timer and the per-user subscriptions.
+/// </summary>
+/// <remarks>Nothing here runs on one node: <see cref="Backplane"/> stays null and the shards never look further.</remarks>
+internal sealed partial class ChatEngine : IBackplaneReceiver
+{
+    private readonly Lock _userSubscriptionsLock = new();
+    private readonly Dictionary<string, UserSubscription> _userSubscriptions = new(StringComparer.Ordinal);
+    private IBackplane? _backplane;
+    private byte[] _nodeId = [];
+    private Timer? _backplaneTimer;
+
+    /// <summary>The backplane (null: one node).</summary>
+    public IBackplane? Backplane => _backplane;
+
+    public BackplaneOptions BackplaneOptions { get; private set; } = new();
+
+    public BackplaneMetrics BackplaneMetrics { get; } = new();
+
+    /// <summary>/readyz's "redis" condition (null: one node).</summary>
+    internal Diagnostics.IReadinessCheck? BackplaneReadiness { get; private set; }
+
+    /// <summary>
+    /// Joins this node to a cluster through <paramref name="backplane"/>. Call once, after storage is attached (the
+    /// nodes share it: gaps are filled from it) and before the first connection.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No storage attached, or a backplane is attached already.</exception>
+    public async Task AttachBackplaneAsync(IBackplane backplane, BackplaneOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(backplane);
+        if (Store is null) throw new InvalidOperationException("Several nodes need shared storage (PostgreSQL): attach it before the backplane.");
+        if (_backplane is not null) throw new InvalidOperationException("A backplane is attached already.");
+        BackplaneOptions = options ?? new BackplaneOptions();
+        _nodeId = Encoding.ASCII.GetBytes(backplane.NodeId);
+        _backplane = backplane;
+        BackplaneReadiness = new BackplaneReadinessCheck(backplane);
+        Metrics.Backplane = BackplaneMetrics;
+        await backplane.StartAsync(this, cancellationToken).ConfigureAwait(false);
+        TimeSpan tick = BackplaneOptions.TickInterval;
+        _backplaneTimer = new Timer(static s => ((ChatEngine)s!).TickShards(), this, tick, tick);
+    }
+
+    /// <inheritdoc />
+    public void OnMessage(BackplaneChannel channel, ReadOnlySpan<byte> message)
+    {
+        if (!BackplaneEnvelope.TryDecode(message, out BackplaneEnvelope envelope)) return;
+        if (envelope.Node.SequenceEqual(_nodeId)) return;      // ours: delivered here already
+        BackplaneMetrics.OnReceived();
+        if (channel.Kind == BackplaneChannelKind.User)
+        {
+            if (envelope.Kind == EnvelopeKind.Dm) DeliverRemoteDm(channel.Name, envelope.Payload);
+            return;
+        }
+
+        Span<byte> room = stackalloc byte[ProtocolRoomMax];
+        int length = Encoding.UTF8.GetBytes(channel.Name.AsSpan(0, Math.Min(channel.Name.Length, ProtocolRoomMax)), room);
+        Shard shard = ShardOf(ShardHash.Of(room[..length]));
+        ShardCommand command = ShardCommand.Create(ShardCommandKind.Remote, null, room[..length], envelope.UserId, envelope.Payload);
+        command.Since = envelope.Id;
+        command.Limit = (int)envelope.Kind;
+        // A full shard drops it: the gap it leaves is filled from storage like a message pub/sub lost.
+        if (!shard.Queue.TryEnqueue(in command)) command.ReturnData();
+    }
+
+    /// <inheritdoc />
+    public void OnReconnected()
+    {
+        BackplaneMetrics.OnReconnect();
+        BackplaneLog.Reconnected(Logger);
+        foreach (Shard shard in _shards) shard.Queue.Enqueue(new ShardCommand { Kind = ShardCommandKind.BackplaneCatchUp });
+        RetryUserSubscriptions();
+    }
+
+    // Room names are at most 64 ASCII characters (PROTOCOL.md §3).
+    private const int ProtocolRoomMax = 64;
+
+    private void TickShards()
+    {
+        foreach (Shard shard in _shards)
+        {
+            if (shard.HasGaps) shard.Queue.Enqueue(new ShardCommand { Kind = ShardCommandKind.BackplaneTick });
+        }
+    }
+
+    // A DM stored by another node, for this node's connections of one of its two users.
+    private void DeliverRemoteDm(string userId, ReadOnlySpan<byte> payload)
+    {
+        ChatUser? user = Users.Find(userId);
+        if (user is null) return;
+        SharedFrame frame = Frames.FromPayload(payload);
+        foreach (ChatSession session in user.Sessions) session.Send(frame.AddRef());
+        frame.Release();
+    }
+
+    /// <summary>A user's first connection on this node: subscribe to their channel (DMs from other nodes).</summary>
+    private void UserCameOnline(string userId)
+    {
+        if (_backplane is null) return;
+        lock (_userSubscriptionsLock)
+        {
+            if (!_userSubscriptions.ContainsKey(userId)) _userSubscriptions.Add(userId, new UserSubscription { Task = Subscribe(userId) });
+        }
+    }
+
+    private void UserWentOffline(string userId)
+    {
+        if (_backplane is null) return;
+        Task<IDisposable>? task;
+        lock (_userSubscriptionsLock)
+        {
+            // Decided on the directory, not a count: a connection closing while another authenticates cannot unbalance it.
+            if (Users.Find(userId) is not null || !_userSubscriptions.TryGetValue(userId, out UserSubscription? existing)) return;
+            _userSubscriptions.Remove(userId);
+            task = existing.Task;
+        }
+
+        task.ContinueWith(static t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private Task<IDisposable> Subscribe(string userId)
+    {
+        try
+        {
+            return _backplane!.SubscribeAsync(new BackplaneChannel(BackplaneChannelKind.User, userId));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return Task.FromException<IDisposable>(ex);
+        }
+    }
+
+    // Subscriptions that failed while the backplane was down are made again once it is back.
+    private void RetryUserSubscriptions()
+    {
+        lock (_userSubscriptionsLock)
+        {
+            foreach ((string userId, UserSubscription subscription) in _userSubscriptions)
+            {
+                if (subscription.Task.IsFaulted || subscription.Task.IsCanceled) subscription.Task = Subscribe(userId);
+            }
+        }
+    }
+
+    private void StopBackplane()
+    {
+        _backplaneTimer?.Dispose();
+        _backplaneTimer = null;
+    }
+
+    private sealed class UserSubscription
+    {
+        public Task<IDisposable> Task = null!;
+    }
+}
