@@ -51,7 +51,7 @@ internal sealed partial class Shard : IAppendCompletionSink
         SharedFrame frame = Frames.Message(room.NameUtf8, id, session.UsernameUtf8, session.UserIdUtf8, command.Text, timestamp);
         var message = new StoredMessage(room.Storage!.Key, id, session.UserId, session.Username, Encoding.UTF8.GetString(command.Text), timestamp,
             command.HasRef ? Encoding.UTF8.GetString(command.Ref) : null);
-        Submit(in message, new InFlight(session, room, null, frame, id, message.Ref), command.Ref);
+        Submit(in message, new InFlight(session, room, null, frame, id, message.Ref) { ReceivedAt = command.ReceivedAt }, command.Ref);
     }
 
     private void StoreDm(in ShardCommand command)
@@ -71,7 +71,7 @@ internal sealed partial class Shard : IAppendCompletionSink
         string toId = string.Equals(session.UserId, pair.First, StringComparison.Ordinal) ? pair.Second : pair.First;
         var message = new StoredMessage(pair.Storage!.Key, id, session.UserId, session.Username, Encoding.UTF8.GetString(command.Text), timestamp,
             command.HasRef ? Encoding.UTF8.GetString(command.Ref) : null, toId);
-        Submit(in message, new InFlight(session, null, pair, frame, id, message.Ref), command.Ref);
+        Submit(in message, new InFlight(session, null, pair, frame, id, message.Ref) { ReceivedAt = command.ReceivedAt }, command.Ref);
     }
 
     private void Submit(in StoredMessage message, InFlight inFlight, ReadOnlySpan<byte> clientRef)
@@ -106,6 +106,7 @@ internal sealed partial class Shard : IAppendCompletionSink
                 room.Storage!.CommittedId = f.Id;
                 room.History.Add(f.Id, Frames.ElementOf(f.Frame, Frames.MessageTypePrefix));
                 foreach (ChatSession member in room.Members.AsSpan()) member.Send(f.Frame.AddRef());
+                Metrics.RoomMessageFannedOut(room.Members.Count, f.ReceivedAt);
                 f.Frame.Release();
                 Ack(f, target!, f.Id);
                 break;
@@ -118,6 +119,7 @@ internal sealed partial class Shard : IAppendCompletionSink
                     ChatUser? recipient = _engine.Users.Find(target!);
                     if (sender is not null) SendToAll(sender.Sessions, f.Frame);
                     if (recipient is not null && !ReferenceEquals(recipient, sender)) SendToAll(recipient.Sessions, f.Frame);
+                    Metrics.DirectMessageSent((sender?.Sessions.Length ?? 0) + (recipient is not null && !ReferenceEquals(recipient, sender) ? recipient.Sessions.Length : 0));
                     f.Frame.Release();
                     Ack(f, target!, f.Id);
                     break;
@@ -198,5 +200,9 @@ internal sealed partial class Shard : IAppendCompletionSink
         : Encoding.UTF8.GetBytes(f.Ref);
 
     /// <summary>A submitted message: what the shard needs to fan it out and answer its sender.</summary>
-    private readonly record struct InFlight(ChatSession Session, Room? Room, DmPair? Pair, SharedFrame Frame, long Id, string? Ref);
+    private readonly record struct InFlight(ChatSession Session, Room? Room, DmPair? Pair, SharedFrame Frame, long Id, string? Ref)
+    {
+        /// <summary>Stopwatch timestamp of the message's receipt: the latency histogram runs to the fan-out after commit.</summary>
+        public long ReceivedAt { get; init; }
+    }
 }
