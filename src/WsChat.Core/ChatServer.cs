@@ -92,14 +92,15 @@ public sealed class ChatServer : IAsyncDisposable
     /// server. Returns once listening.</summary>
     /// <exception cref="InvalidOperationException">Started already.</exception>
     /// <exception cref="System.Net.Sockets.SocketException">The endpoint cannot be bound.</exception>
-    /// <exception cref="Exception">Whatever the store throws when storage is unreachable: the server does not start.</exception>
+    /// <exception cref="Exception">Whatever the store throws when storage is still unreachable after
+    /// <see cref="ChatServerOptions.StorageStartTimeout"/>: the server does not start.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("The chat server was started already.");
         cancellationToken.ThrowIfCancellationRequested();
         if (_store is not null)
         {
-            await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            await InitializeStoreAsync(_store, cancellationToken).ConfigureAwait(false);
             _engine.AttachStorage(_store, Options.StorageBatching);
         }
 
@@ -107,6 +108,30 @@ public sealed class ChatServer : IAsyncDisposable
         if (_ownsServer) Server.Start();
         if (Options.AllowAnonymous) ChatLog.AnonymousEnabled(_logger);
         if (_ownsServer) ChatLog.Started(_logger, Server.LocalEndPoint, Options.Path, Options.ShardCount);
+    }
+
+    // Retries with a growing delay (0.5 s doubling to 5 s) until StorageStartTimeout: a server and its database are
+    // often started together (systemd, a deploy), and a first connection can be slow on a busy machine.
+    private async Task InitializeStoreAsync(IMessageStore store, CancellationToken cancellationToken)
+    {
+        long started = TimeProvider.System.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(500);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested
+                && TimeProvider.System.GetElapsedTime(started) + delay < Options.StorageStartTimeout)
+            {
+                ChatLog.StorageStartRetry(_logger, attempt, (int)delay.TotalMilliseconds, ex.GetBaseException().Message);
+            }
+
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+        }
     }
 
     /// <summary>

@@ -106,6 +106,10 @@ public sealed class ChatServerOptions
     /// <summary>The group-commit writer's settings, used when the server has a store (see docs/decisions/storage.md).</summary>
     public Storage.MessageBatcherOptions StorageBatching { get; init; } = new();
 
+    /// <summary>How long <see cref="ChatServer.StartAsync"/> keeps trying to reach the store (a database that starts
+    /// at the same time as the server, a slow first connection) before it gives up. Default 60 s; zero tries once.</summary>
+    public TimeSpan StorageStartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Serve the RFC 6455 echo endpoint on <c>/echo</c> (for conformance suites). Default false.</summary>
     public bool EnableEcho { get; init; }
 

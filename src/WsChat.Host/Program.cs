@@ -24,7 +24,17 @@ internal static class Program
 
         using (host)
         {
-            await host.RunAsync().ConfigureAwait(false);
+            try
+            {
+                await host.RunAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Start failed (storage unreachable past its start timeout, the port taken): the host has logged the
+                // details; say it in one line and exit non-zero, rather than crash with an unhandled exception.
+                await Console.Error.WriteLineAsync("wschat: could not start: " + e.GetBaseException().Message).ConfigureAwait(false);
+                return 1;
+            }
         }
 
         return 0;

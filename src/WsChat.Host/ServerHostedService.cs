@@ -58,7 +58,7 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
         StorageOptions storage = StorageOptions.From(_services.GetRequiredService<IConfiguration>());
         Store = MessageStoreFactory.Create(storage, _loggerFactory);
         StorageLog.Selected(_logger, storage.Provider, storage.Provider == StorageProvider.Sqlite ? Path.GetFullPath(storage.Sqlite.Path) : "");
-        var chat = new ChatServer(_options.ToChatOptions(storage.Batching), _loggerFactory, server, Store);
+        var chat = new ChatServer(_options.ToChatOptions(storage.Batching, storage.StartTimeout), _loggerFactory, server, Store);
         await chat.StartAsync(cancellationToken).ConfigureAwait(false);
         // Scale-out (issue 8): with WsChat:Redis:ConnectionString this node joins the others, before the first connection.
         Backplane = await Host.Backplane.BackplaneSetup.AttachAsync(chat, storage, _services.GetRequiredService<IConfiguration>(), _loggerFactory, cancellationToken).ConfigureAwait(false);

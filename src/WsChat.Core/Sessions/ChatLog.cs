@@ -20,4 +20,7 @@ internal static partial class ChatLog
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Chat stopping: closing {Connections} connections with 1001")]
     public static partial void Stopping(ILogger logger, int connections);
+
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Warning, Message = "Storage not reachable at start (attempt {Attempt}): {Reason}; trying again in {DelayMs} ms")]
+    public static partial void StorageStartRetry(ILogger logger, int attempt, int delayMs, string reason);
 }

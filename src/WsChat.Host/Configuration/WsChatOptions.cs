@@ -100,9 +100,11 @@ internal sealed class WsChatOptions
 
     /// <summary>The chat's settings from this configuration, listening on <see cref="Endpoint"/>.</summary>
     /// <param name="storageBatching">The group-commit settings from <c>WsChat:Storage</c> (read by Storage/StorageOptions).</param>
-    internal WsChat.Core.ChatServerOptions ToChatOptions(WsChat.Core.Storage.MessageBatcherOptions? storageBatching = null) => new()
+    /// <param name="storageStartTimeout">How long to keep trying to reach storage at start (<c>WsChat:Storage:StartTimeoutMs</c>).</param>
+    internal WsChat.Core.ChatServerOptions ToChatOptions(WsChat.Core.Storage.MessageBatcherOptions? storageBatching = null, TimeSpan? storageStartTimeout = null) => new()
     {
         StorageBatching = storageBatching ?? new(),
+        StorageStartTimeout = storageStartTimeout ?? TimeSpan.FromSeconds(60),
         Endpoint = Endpoint,
         JwtSecret = JwtSecret,
         JwtIssuer = JwtIssuer,

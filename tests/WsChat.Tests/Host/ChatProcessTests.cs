@@ -27,6 +27,37 @@ public partial class ChatProcessTests
     }
 
     [Test]
+    public async Task Process_StorageUnreachablePastItsStartTimeout_RetriesThenExitsOneWithAClearLine(CancellationToken ct)
+    {
+        // A PostgreSQL port where nothing listens: every attempt is refused at once.
+        int deadPort = FreeTcpPort();
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(HostProcessTests.WschatDll());
+        info.ArgumentList.Add("--WsChat:Address=127.0.0.1");
+        info.ArgumentList.Add("--WsChat:Port=0");
+        info.ArgumentList.Add("--WsChat:JwtSecret=" + TestTokens.Secret);
+        info.ArgumentList.Add($"--WsChat:Storage:PostgresConnectionString=Host=127.0.0.1;Port={deadPort};Username=nobody;Timeout=2");
+        info.ArgumentList.Add("--WsChat:Storage:StartTimeoutMs=2500");
+        using Process process = Process.Start(info)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync(ct);
+        string error = await process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(process.ExitCode, Is.EqualTo(1));
+            Assert.That(error, Does.Contain("wschat: could not start:"));
+            Assert.That(await output, Does.Contain("Storage not reachable at start (attempt 1)"), "each attempt is logged");
+        });
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Test]
     public async Task TokenCommand_MintsATokenTheServerAccepts_AndSigTermCloses1001ExitsZero(CancellationToken ct)
     {
         string token = await RunTokenCommandAsync(ct, "--user", "u42", "--name", "Ada");

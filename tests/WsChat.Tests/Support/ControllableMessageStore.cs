@@ -50,7 +50,19 @@ internal sealed class ControllableMessageStore : IMessageStore
         return result;
     }
 
-    public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>How many more InitializeAsync calls fail (as an unreachable database would).</summary>
+    public int InitializeFailures { get; set; }
+
+    /// <summary>InitializeAsync calls so far.</summary>
+    public int InitializeCalls { get; private set; }
+
+    public Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        InitializeCalls++;
+        if (InitializeFailures <= 0) return Task.CompletedTask;
+        InitializeFailures--;
+        return Task.FromException(new IOException("storage is not reachable (test)"));
+    }
 
     public async Task AppendBatchAsync(ReadOnlyMemory<StoredMessage> batch, Memory<AppendOutcome> outcomes, CancellationToken cancellationToken)
     {

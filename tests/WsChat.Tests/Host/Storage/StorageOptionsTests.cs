@@ -52,7 +52,7 @@ public sealed class StorageOptionsTests
     public void From_AllKeys_AreRead()
     {
         StorageOptions options = Read(("SqlitePath", "/var/lib/wschat/chat.db"), ("SqliteSynchronous", "full"), ("MaxBatchSize", "1"),
-            ("MaxBatchDelayMs", "2"), ("MaxPending", "10"), ("CommitTimeoutMs", "750"), ("RetryDelayMs", "0"), ("MaxRetryDelayMs", "0"));
+            ("MaxBatchDelayMs", "2"), ("MaxPending", "10"), ("CommitTimeoutMs", "750"), ("RetryDelayMs", "0"), ("MaxRetryDelayMs", "0"), ("StartTimeoutMs", "1500"));
         Assert.Multiple(() =>
         {
             Assert.That(options.Sqlite.Path, Is.EqualTo("/var/lib/wschat/chat.db"));
@@ -62,6 +62,7 @@ public sealed class StorageOptionsTests
             Assert.That(options.Batching.MaxPending, Is.EqualTo(10));
             Assert.That(options.Batching.CommitTimeout, Is.EqualTo(TimeSpan.FromMilliseconds(750)));
             Assert.That(options.Batching.RetryDelay, Is.EqualTo(TimeSpan.Zero));
+            Assert.That(options.StartTimeout, Is.EqualTo(TimeSpan.FromMilliseconds(1500)));
         });
     }
 
@@ -73,6 +74,7 @@ public sealed class StorageOptionsTests
     [TestCase("MaxPending", "-1")]
     [TestCase("CommitTimeoutMs", "0")]
     [TestCase("MaxBatchDelayMs", "1.5")]
+    [TestCase("StartTimeoutMs", "soon")]
     public void From_BadValue_ThrowsNamingTheKey(string key, string value) =>
         Assert.That(() => Read((key, value)), Throws.InvalidOperationException.With.Message.Contains(key));
 
