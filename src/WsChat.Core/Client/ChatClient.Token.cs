@@ -4,6 +4,7 @@ public sealed partial class ChatClient
 {
     // Below this a provider that keeps handing out the same short-lived token would be asked in a tight loop.
     private static readonly TimeSpan MinRefreshWait = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRefreshWait = TimeSpan.FromDays(7);
 
     /// <summary>
     /// Asks <see cref="ChatClientOptions.TokenProvider"/> for a token now and sends it as an <c>auth</c> refresh
@@ -62,6 +63,13 @@ public sealed partial class ChatClient
             {
                 TimeSpan left = expires - _time.GetUtcNow();
                 TimeSpan wait = left > 2 * _options.TokenRefreshLead ? left - _options.TokenRefreshLead : left / 2;
+                if (wait > MaxRefreshWait)
+                {
+                    // Task.Delay takes at most ~49 days; a longer-lived token is looked at again then.
+                    await Task.Delay(MaxRefreshWait, _time, connection.Ended).ConfigureAwait(false);
+                    continue;
+                }
+
                 await Task.Delay(wait < MinRefreshWait ? MinRefreshWait : wait, _time, connection.Ended).ConfigureAwait(false);
                 DateTimeOffset? next = await RefreshTokenAsync(connection.Ended).ConfigureAwait(false);
                 if (next is not { } n || n <= expires) return;    // the provider has nothing newer: stop asking

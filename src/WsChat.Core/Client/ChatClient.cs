@@ -193,7 +193,7 @@ public sealed partial class ChatClient : IAsyncDisposable
         ChatClientClosedException? closed = _closed;
         return closed is null
             ? new ChatClientClosedException("The chat client is closing.")
-            : new ChatClientClosedException(closed.Message, closed.CloseCode, closed.Error, closed);
+            : new ChatClientClosedException(closed.Message, closed.CloseCode, closed.Error, closed.InnerException);   // a fresh exception per caller, same cause
     }
 
     private void SetState(ChatConnectionState next, WebSocketCloseCode closeCode = WebSocketCloseCode.None, Exception? error = null)

@@ -21,6 +21,7 @@ internal static class JwtExpiry
         int first = token.IndexOf('.'), second = first < 0 ? -1 : token.IndexOf('.', first + 1);
         if (second < 0) return false;
         ReadOnlySpan<char> payload = token.AsSpan(first + 1, second - first - 1);
+        if (!Base64Url.IsValid(payload)) return false;    // TryDecodeFromChars throws on a character outside the alphabet
         byte[] bytes = ArrayPool<byte>.Shared.Rent(Base64Url.GetMaxDecodedLength(payload.Length));
         try
         {

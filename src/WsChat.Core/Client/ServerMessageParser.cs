@@ -42,6 +42,10 @@ internal static class ServerMessageParser
         {
             return false;     // malformed, truncated, too deep, or trailing data
         }
+        catch (InvalidOperationException)
+        {
+            return false;     // a string that is not valid UTF-8, or a lone surrogate escape (GetString)
+        }
     }
 
     private static bool ReadField(ref Utf8JsonReader reader, ServerMessage m)
