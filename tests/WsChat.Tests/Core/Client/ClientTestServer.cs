@@ -28,13 +28,7 @@ internal sealed class ClientTestServer : IAsyncDisposable
     {
         var builder = new ChatServerOptionsBuilder();
         configure?.Invoke(builder);
-        var server = new ChatServer(builder.Build());
-        if (store is not null)
-        {
-            await store.InitializeAsync(CancellationToken.None);
-            server.Engine.AttachStorage(store);
-        }
-
+        var server = new ChatServer(builder.Build(), store: store);
         await server.StartAsync();
         return new ClientTestServer(server);
     }
