@@ -33,10 +33,13 @@ public sealed partial class ChatClient
             TimeSpan delay = _backoff.NextDelay(attempt);
             attempt = Math.Min(attempt + 1, 62);
             ClientLog.Reconnecting(_logger, outcome.CloseCode, delay, outcome.Error);
+            // The timer is armed before anyone hears of the loss, so that a handler (or a test's fake clock) that
+            // acts on Reconnecting finds the wait already running.
+            Task wait = Task.Delay(delay, _time, stop);
             SetState(_everConnected ? ChatConnectionState.Reconnecting : ChatConnectionState.Connecting, outcome.CloseCode, outcome.Error);
             try
             {
-                await Task.Delay(delay, _time, stop).ConfigureAwait(false);
+                await wait.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -77,9 +80,9 @@ public sealed partial class ChatClient
 
             connection = new ClientConnection(socket, ++_generation, heartbeatMs);
             writer = connection.WriteLoopAsync();
-            OnConnected(connection, token);
-            _ = WatchdogAsync(connection);
+            _ = WatchdogAsync(connection);          // both arm their timers before ConnectAsync returns
             ScheduleRefresh(connection, token);
+            OnConnected(connection, token);
             WebSocketCloseCode closeCode = await ReceiveLoopAsync(connection, stop).ConfigureAwait(false);
             return Ended(closeCode, null, wasConnected: true);
         }

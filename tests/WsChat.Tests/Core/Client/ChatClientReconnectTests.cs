@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Time.Testing;
 using WsChat.Core.Client;
 using WsChat.Core.Ports;
@@ -199,6 +201,78 @@ public class ChatClientReconnectTests
     }
 
     [Test]
+    public async Task ConnectAsync_NoChatServerThereYet_RetriesUntilOneIs(CancellationToken ct)
+    {
+        // First something that accepts TCP and hangs up without an HTTP answer (a server going down), then nothing
+        // (refused), then the chat server on that port.
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        await using var client = new ChatClient(new ChatClientOptions
+        {
+            ServerUri = new Uri($"ws://127.0.0.1:{port}/ws"),
+            Token = TestTokens.Mint("u-early"),
+            ReconnectInitialDelay = TimeSpan.FromMilliseconds(20),
+            ReconnectMaxDelay = TimeSpan.FromMilliseconds(100),
+            Random = new Random(5),
+        });
+        Task connect = client.ConnectAsync(ct);
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            using Socket hungUp = await listener.AcceptSocketAsync(ct);
+        }
+
+        listener.Stop();
+        Assert.That(connect.IsCompleted, Is.False, "still trying");
+        Assert.That(client.State, Is.EqualTo(ChatConnectionState.Connecting));
+
+        await using ClientTestServer server = await ClientTestServer.StartAsync(configure: o => o.Port = port);
+        await connect;
+
+        Assert.That((client.State, client.UserId), Is.EqualTo((ChatConnectionState.Connected, "u-early")));
+    }
+
+    [Test]
+    public async Task TokenProvider_TokenNearItsExpiry_RefreshedOnTheSameConnection(CancellationToken ct)
+    {
+        // A heartbeat longer than the whole test: the client's keep-alive watchdog stays out of the way of the clock.
+        await using ClientTestServer server = await ClientTestServer.StartAsync(configure: o => o.HeartbeatInterval = TimeSpan.FromHours(2));
+        FakeTimeProvider clock = ClientTestServer.FakeClock();
+        DateTimeOffset start = DateTimeOffset.UtcNow;
+        int issued = 0;
+        var asked = new[] { new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource() };
+        await using var alice = new ChatClient(new ChatClientOptions
+        {
+            ServerUri = server.Uri,
+            TimeProvider = clock,
+            // Token n expires 10 × n minutes after the start (the server checks them against the real clock: all valid).
+            TokenProvider = _ =>
+            {
+                int n = Interlocked.Increment(ref issued);
+                asked[n].TrySetResult();
+                return ValueTask.FromResult(TestTokens.Mint("u-alice", expires: start.AddMinutes(10 * n)));
+            },
+        });
+        var events = new ClientEvents(alice);
+        await alice.ConnectAsync(ct);
+        string session = alice.Session!;
+
+        // Token 1 expires at 10 min and is refreshed 60 s before; token 2 at 20 min: the loop goes on after its ack.
+        // The clock moves in 15 s steps until the provider is asked, because the client arms its refresh timer on
+        // its own loop, after ConnectAsync returned or the ack arrived.
+        await AdvanceUntilAsync(clock, asked[2].Task, ct);
+        Assert.That(clock.GetUtcNow() - start, Is.GreaterThan(TimeSpan.FromMinutes(8.5)), "not asked long before the expiry");
+        await AdvanceUntilAsync(clock, asked[3].Task, ct);
+        Assert.That(clock.GetUtcNow() - start, Is.GreaterThan(TimeSpan.FromMinutes(18.5)));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(alice.Session, Is.EqualTo(session), "refreshed in place, no reconnect");
+            Assert.That(events.States.Select(s => s.Current), Is.EqualTo(new[] { ChatConnectionState.Connected }));
+        });
+    }
+
+    [Test]
     public async Task StreamWhileTheServerDropsTheConnectionRepeatedly_ClientEndsWithExactlyTheServersHistory(CancellationToken ct)
     {
         // The in-process twin of the process-restart test (EndToEnd/ChatClientRestartTests): a store on, so the
@@ -240,6 +314,15 @@ public class ChatClientReconnectTests
             Assert.That(acks.Order(), Is.EqualTo(history), "every ack is a stored id, none twice");
             Assert.That(delivered, Is.EqualTo(history), "delivered: no gap, no duplicate, in id order");
         });
+    }
+
+    private static async Task AdvanceUntilAsync(FakeTimeProvider clock, Task done, CancellationToken ct)
+    {
+        while (!done.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromSeconds(15));
+            await Task.WhenAny(done, Task.Delay(20, ct));
+        }
     }
 
     private static async Task<List<long>> ReadAllAsync(ChatClient client, string room, CancellationToken ct)

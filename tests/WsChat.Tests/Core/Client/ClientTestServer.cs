@@ -72,10 +72,12 @@ internal sealed class ClientTestServer : IAsyncDisposable
         public int UserRateBurst { get; set; } = 10_000;
         public int MaxTextLength { get; set; } = 4096;
         public int ReplayLimit { get; set; } = 1000;
+        public int Port { get; set; }
+        public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
 
         public ChatServerOptions Build() => new()
         {
-            Endpoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Endpoint = new IPEndPoint(IPAddress.Loopback, Port),
             JwtSecret = TestTokens.Secret,
             ShardCount = 2,
             DrainTimeout = TimeSpan.FromSeconds(5),
@@ -85,6 +87,7 @@ internal sealed class ClientTestServer : IAsyncDisposable
             ConnectionRateBurst = 10_000,
             MaxTextLength = MaxTextLength,
             ReplayLimit = ReplayLimit,
+            HeartbeatInterval = HeartbeatInterval,
         };
     }
 }
