@@ -133,6 +133,32 @@ public class ChatClientReconnectTests
     }
 
     [Test]
+    public async Task ServerRestartedWithoutStorage_IdsWentBack_GapReportedAndTheNewIdsDelivered(CancellationToken ct)
+    {
+        ClientTestServer first = await ClientTestServer.StartAsync();
+        int port = first.Server.LocalEndPoint.Port;
+        await using var alice = new ChatClient(first.ClientOptions("u-alice"));
+        var events = new ClientEvents(alice);
+        await alice.ConnectAsync(ct);
+        await alice.JoinAsync("r", ct);
+        for (int i = 0; i < 3; i++) await alice.SendAsync("r", "before " + i, ct);
+        long seen = events.IdsIn("r")[^1];
+
+        await first.DisposeAsync();        // drains: close 1001; its rooms lived in memory only
+        await using ClientTestServer second = await ClientTestServer.StartAsync(configure: o => o.Port = port);
+        await events.WaitUntilAsync(e => e.Gaps.Count == 1, ct);
+        long fresh = await alice.SendAsync("r", "after", ct);
+        await events.WaitUntilAsync(e => e.Messages.Count == 4, ct);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(events.Gaps.Single(), Is.EqualTo(new ChatRecoveryGap("r", seen, 0)));
+            Assert.That(fresh, Is.LessThanOrEqualTo(seen), "the new server's ids start again");
+            Assert.That(events.Messages[^1].Text, Is.EqualTo("after"), "delivered although its id is not above the old ones");
+        });
+    }
+
+    [Test]
     public async Task RequestsMadeWhileDisconnected_SentOnceReconnected(CancellationToken ct)
     {
         await using ClientTestServer server = await ClientTestServer.StartAsync();

@@ -5,21 +5,13 @@ using WsChat.Tests.Support;
 namespace WsChat.Tests.Core.Sessions;
 
 /// <summary>PROTOCOL.md §2 and §5 authentication rules on the engine (no sockets, manual clock).</summary>
-public class AuthTests
+public class AuthTests : ChatHarnessFixture
 {
-    private ChatHarness _chat = null!;
-
-    [SetUp]
-    public void SetUp() => _chat = new ChatHarness();
-
-    [TearDown]
-    public void TearDown() => _chat.Dispose();
-
     [Test]
     public void AuthMessage_ValidToken_WelcomeFirstWithSessionAndHeartbeat()
     {
-        var client = _chat.Open();
-        client.Send($$"""{"type":"auth","token":"{{_chat.Token("u1", "alice")}}"}""");
+        var client = Chat.Open();
+        client.Send($$"""{"type":"auth","token":"{{Chat.Token("u1", "alice")}}"}""");
         JsonElement welcome = client.Single();
         Assert.That(welcome.GetProperty("type").GetString(), Is.EqualTo("welcome"));
         Assert.That(welcome.GetProperty("user_id").GetString(), Is.EqualTo("u1"));
@@ -32,8 +24,8 @@ public class AuthTests
     [Test]
     public void AuthMessage_TokenWithoutName_UsernameIsSub()
     {
-        var client = _chat.Open();
-        client.Send($$"""{"type":"auth","token":"{{_chat.Token("u9")}}"}""");
+        var client = Chat.Open();
+        client.Send($$"""{"type":"auth","token":"{{Chat.Token("u9")}}"}""");
         Assert.That(client.Single().GetProperty("username").GetString(), Is.EqualTo("u9"));
     }
 
@@ -41,7 +33,7 @@ public class AuthTests
     [TestCase("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ1MSIsImV4cCI6OTk5OTk5OTk5OX0.")]
     public void AuthMessage_BadToken_ErrorUnauthenticatedThenClose1008(string token)
     {
-        var client = _chat.Open();
+        var client = Chat.Open();
         client.Send($$"""{"type":"auth","token":"{{token}}","ref":"a"}""");
         JsonElement error = client.Single();
         Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("unauthenticated"));
@@ -52,7 +44,7 @@ public class AuthTests
     [Test]
     public void AuthMessage_WrongSecret_Refused()
     {
-        var client = _chat.Open();
+        var client = Chat.Open();
         string forged = TestTokens.Mint("u1", secret: "another-secret-of-at-least-32-bytes-long!!");
         client.Send($$"""{"type":"auth","token":"{{forged}}"}""");
         Assert.That(client.Single().GetProperty("code").GetString(), Is.EqualTo("unauthenticated"));
@@ -64,23 +56,23 @@ public class AuthTests
     [TestCase("""{"type":"message","room":"r","text":"hi"}""")]
     public void BeforeAuth_OtherMessage_ErrorUnauthenticated_StaysOpen(string json)
     {
-        var client = _chat.Open();
+        var client = Chat.Open();
         client.Send(json);
         Assert.That(client.Single().GetProperty("code").GetString(), Is.EqualTo("unauthenticated"));
         Assert.That(client.Connection.CloseCode, Is.Null);
-        client.Send($$"""{"type":"auth","token":"{{_chat.Token("u1")}}"}""");
+        client.Send($$"""{"type":"auth","token":"{{Chat.Token("u1")}}"}""");
         Assert.That(client.Single().GetProperty("type").GetString(), Is.EqualTo("welcome"));
     }
 
     [Test]
     public void AuthTimeout_NoAuth_Close1008AtTheDeadlineNotBefore()
     {
-        var client = _chat.Open();
-        _chat.Time.Advance(TimeSpan.FromSeconds(9.8));
-        _chat.Engine.Timers.Advance();
+        var client = Chat.Open();
+        Chat.Time.Advance(TimeSpan.FromSeconds(9.8));
+        Chat.Engine.Timers.Advance();
         Assert.That(client.Connection.CloseCode, Is.Null);
-        _chat.Time.Advance(TimeSpan.FromSeconds(0.3));
-        _chat.Engine.Timers.Advance();
+        Chat.Time.Advance(TimeSpan.FromSeconds(0.3));
+        Chat.Engine.Timers.Advance();
         Assert.That(client.Connection.CloseCode, Is.EqualTo(WebSocketCloseCode.PolicyViolation));
         Assert.That(client.Connection.CloseReason, Is.EqualTo("authentication timeout"));
     }
@@ -88,24 +80,24 @@ public class AuthTests
     [Test]
     public void AuthTimeout_AuthenticatedInTime_NotClosed()
     {
-        var client = _chat.Open();
-        client.Send($$"""{"type":"auth","token":"{{_chat.Token("u1")}}"}""");
-        _chat.Time.Advance(TimeSpan.FromSeconds(11));
-        _chat.Engine.Timers.Advance();
+        var client = Chat.Open();
+        client.Send($$"""{"type":"auth","token":"{{Chat.Token("u1")}}"}""");
+        Chat.Time.Advance(TimeSpan.FromSeconds(11));
+        Chat.Engine.Timers.Advance();
         Assert.That(client.Connection.CloseCode, Is.Null);
     }
 
     [Test]
     public void TokenExpiry_ClosesWith1008AtExpPlusSkew()
     {
-        var client = _chat.Open();
-        client.Send($$"""{"type":"auth","token":"{{_chat.Token("u1", lifetime: TimeSpan.FromMinutes(5))}}"}""");
+        var client = Chat.Open();
+        client.Send($$"""{"type":"auth","token":"{{Chat.Token("u1", lifetime: TimeSpan.FromMinutes(5))}}"}""");
         client.Take();
-        _chat.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(28));
-        _chat.Engine.Timers.Advance();
+        Chat.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(28));
+        Chat.Engine.Timers.Advance();
         Assert.That(client.Connection.CloseCode, Is.Null, "within the clock skew");
-        _chat.Time.Advance(TimeSpan.FromSeconds(3));
-        _chat.Engine.Timers.Advance();
+        Chat.Time.Advance(TimeSpan.FromSeconds(3));
+        Chat.Engine.Timers.Advance();
         Assert.That(client.Connection.CloseCode, Is.EqualTo(WebSocketCloseCode.PolicyViolation));
         Assert.That(client.Connection.CloseReason, Is.EqualTo("token expired"));
     }
@@ -113,39 +105,39 @@ public class AuthTests
     [Test]
     public void Refresh_SameSub_AckWithRefAndExpiryMoves()
     {
-        var client = _chat.Open();
-        client.Send($$"""{"type":"auth","token":"{{_chat.Token("u1", lifetime: TimeSpan.FromMinutes(5))}}"}""");
+        var client = Chat.Open();
+        client.Send($$"""{"type":"auth","token":"{{Chat.Token("u1", lifetime: TimeSpan.FromMinutes(5))}}"}""");
         client.Take();
-        string fresh = _chat.Token("u1", lifetime: TimeSpan.FromMinutes(10));
-        long freshExp = (_chat.Time.GetUtcNow() + TimeSpan.FromMinutes(10)).ToUnixTimeSeconds() * 1000;
+        string fresh = Chat.Token("u1", lifetime: TimeSpan.FromMinutes(10));
+        long freshExp = (Chat.Time.GetUtcNow() + TimeSpan.FromMinutes(10)).ToUnixTimeSeconds() * 1000;
         client.Send($$"""{"type":"auth","token":"{{fresh}}","ref":"r1"}""");
         JsonElement ack = client.Single();
         Assert.That(ack.GetProperty("type").GetString(), Is.EqualTo("ack"));
         Assert.That(ack.GetProperty("ref").GetString(), Is.EqualTo("r1"));
         Assert.That(ack.GetProperty("expires_at").GetInt64(), Is.EqualTo(freshExp));
-        _chat.Time.Advance(TimeSpan.FromMinutes(6));
-        _chat.Engine.Timers.Advance();
+        Chat.Time.Advance(TimeSpan.FromMinutes(6));
+        Chat.Engine.Timers.Advance();
         Assert.That(client.Connection.CloseCode, Is.Null, "the old expiry no longer applies");
-        _chat.Time.Advance(TimeSpan.FromMinutes(5));
-        _chat.Engine.Timers.Advance();
+        Chat.Time.Advance(TimeSpan.FromMinutes(5));
+        Chat.Engine.Timers.Advance();
         Assert.That(client.Connection.CloseReason, Is.EqualTo("token expired"));
     }
 
     [Test]
     public void Refresh_WithoutRef_NoAck()
     {
-        var client = _chat.Connect("u1");
-        client.Send($$"""{"type":"auth","token":"{{_chat.Token("u1")}}"}""");
+        var client = Chat.Connect("u1");
+        client.Send($$"""{"type":"auth","token":"{{Chat.Token("u1")}}"}""");
         Assert.That(client.Take(), Is.Empty);
     }
 
     [Test]
     public void Refresh_DifferentSub_Forbidden_IdentityUnchanged()
     {
-        var client = _chat.Open();
-        client.Send($$"""{"type":"auth","token":"{{_chat.Token("u1", "alice")}}"}""");
+        var client = Chat.Open();
+        client.Send($$"""{"type":"auth","token":"{{Chat.Token("u1", "alice")}}"}""");
         client.Take();
-        client.Send($$"""{"type":"auth","token":"{{_chat.Token("u2", "mallory")}}","ref":"x"}""");
+        client.Send($$"""{"type":"auth","token":"{{Chat.Token("u2", "mallory")}}","ref":"x"}""");
         JsonElement error = client.Single();
         Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("forbidden"));
         Assert.That(error.GetProperty("ref").GetString(), Is.EqualTo("x"));
@@ -157,39 +149,39 @@ public class AuthTests
     [Test]
     public void Refresh_InvalidToken_Unauthenticated_OldExpiryStands()
     {
-        var client = _chat.Open();
-        client.Send($$"""{"type":"auth","token":"{{_chat.Token("u1", lifetime: TimeSpan.FromMinutes(5))}}"}""");
+        var client = Chat.Open();
+        client.Send($$"""{"type":"auth","token":"{{Chat.Token("u1", lifetime: TimeSpan.FromMinutes(5))}}"}""");
         client.Take();
         client.Send("""{"type":"auth","token":"garbage","ref":"g"}""");
         JsonElement error = client.Single();
         Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("unauthenticated"));
         Assert.That(client.Connection.CloseCode, Is.Null, "a failed refresh does not close");
-        _chat.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(31));
-        _chat.Engine.Timers.Advance();
+        Chat.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(31));
+        Chat.Engine.Timers.Advance();
         Assert.That(client.Connection.CloseReason, Is.EqualTo("token expired"));
     }
 
     [Test]
     public void ConnectionsPerUser_TenAccepted_EleventhClosed1008WithoutWelcome()
     {
-        var clients = Enumerable.Range(0, 10).Select(_ => _chat.Connect("u1")).ToList();
+        var clients = Enumerable.Range(0, 10).Select(_ => Chat.Connect("u1")).ToList();
         Assert.That(clients.All(c => c.Connection.CloseCode is null), Is.True);
-        var eleventh = _chat.Connect("u1");
+        var eleventh = Chat.Connect("u1");
         Assert.That(eleventh.Connection.CloseCode, Is.EqualTo(WebSocketCloseCode.PolicyViolation));
         Assert.That(eleventh.Connection.CloseReason, Is.EqualTo("too many connections"));
         Assert.That(eleventh.Connection.Received, Is.Empty, "no welcome for a refused connection");
         Assert.That(clients.All(c => c.Connection.CloseCode is null), Is.True, "the others are untouched");
         clients[0].Disconnect();
-        Assert.That(_chat.Connect("u1").Connection.CloseCode, Is.Null, "a slot freed by a close is usable again");
+        Assert.That(Chat.Connect("u1").Connection.CloseCode, Is.Null, "a slot freed by a close is usable again");
     }
 
     [Test]
     public void Closed_ForgetsTheUserAndItsDeadline()
     {
-        var client = _chat.Connect("u1");
-        Assert.That(_chat.Engine.Users.Find("u1"), Is.Not.Null);
+        var client = Chat.Connect("u1");
+        Assert.That(Chat.Engine.Users.Find("u1"), Is.Not.Null);
         client.Disconnect();
-        Assert.That(_chat.Engine.Users.Find("u1"), Is.Null);
-        Assert.That(_chat.Engine.Timers.Count, Is.Zero, "no deadline left behind");
+        Assert.That(Chat.Engine.Users.Find("u1"), Is.Null);
+        Assert.That(Chat.Engine.Timers.Count, Is.Zero, "no deadline left behind");
     }
 }

@@ -5,24 +5,16 @@ using WsChat.Tests.Support;
 namespace WsChat.Tests.Core.Shards;
 
 /// <summary>PROTOCOL.md §3 <c>dm</c> and DM history, on the engine with fake connections.</summary>
-public class DmTests
+public class DmTests : ChatHarnessFixture
 {
-    private ChatHarness _chat = null!;
-
-    [SetUp]
-    public void SetUp() => _chat = new ChatHarness();
-
-    [TearDown]
-    public void TearDown() => _chat.Dispose();
-
     [Test]
     public void Dm_ReachesEveryConnectionOfBothUsers_OneIdThenAck()
     {
-        var alice1 = _chat.Connect("u1", "alice");
-        var alice2 = _chat.Connect("u1", "alice");
-        var bob1 = _chat.Connect("u2", "bob");
-        var bob2 = _chat.Connect("u2", "bob");
-        var carol = _chat.Connect("u3");
+        var alice1 = Chat.Connect("u1", "alice");
+        var alice2 = Chat.Connect("u1", "alice");
+        var bob1 = Chat.Connect("u2", "bob");
+        var bob2 = Chat.Connect("u2", "bob");
+        var carol = Chat.Connect("u3");
         alice1.Send("""{"type":"dm","to":"u2","text":"psst","ref":"d1"}""");
         foreach (var client in new[] { alice2, bob1, bob2 })
         {
@@ -33,7 +25,7 @@ public class DmTests
             Assert.That(dm.GetProperty("from_id").GetString(), Is.EqualTo("u1"));
             Assert.That(dm.GetProperty("to").GetString(), Is.EqualTo("u2"));
             Assert.That(dm.GetProperty("text").GetString(), Is.EqualTo("psst"));
-            Assert.That(dm.GetProperty("timestamp").GetInt64(), Is.EqualTo(_chat.Time.NowMs));
+            Assert.That(dm.GetProperty("timestamp").GetInt64(), Is.EqualTo(Chat.Time.NowMs));
         }
 
         List<JsonElement> sender = alice1.Take();
@@ -47,9 +39,9 @@ public class DmTests
     [Test]
     public void Dm_IdsIncreasePerPair_BothDirectionsShareTheSequence()
     {
-        var alice = _chat.Connect("u1");
-        var bob = _chat.Connect("u2");
-        var carol = _chat.Connect("u3");
+        var alice = Chat.Connect("u1");
+        var bob = Chat.Connect("u2");
+        var carol = Chat.Connect("u3");
         alice.Send("""{"type":"dm","to":"u2","text":"1"}""");
         bob.Send("""{"type":"dm","to":"u1","text":"2"}""");
         alice.Send("""{"type":"dm","to":"u3","text":"other pair"}""");
@@ -62,7 +54,7 @@ public class DmTests
     [Test]
     public void Dm_RecipientOffline_UserNotFound()
     {
-        var alice = _chat.Connect("u1");
+        var alice = Chat.Connect("u1");
         alice.Send("""{"type":"dm","to":"nobody","text":"hello?","ref":"x"}""");
         JsonElement error = alice.Single();
         Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("user_not_found"));
@@ -72,8 +64,8 @@ public class DmTests
     [Test]
     public void Dm_RecipientDisconnected_UserNotFound()
     {
-        var alice = _chat.Connect("u1");
-        var bob = _chat.Connect("u2");
+        var alice = Chat.Connect("u1");
+        var bob = Chat.Connect("u2");
         bob.Disconnect();
         alice.Send("""{"type":"dm","to":"u2","text":"gone"}""");
         Assert.That(alice.Single().GetProperty("code").GetString(), Is.EqualTo("user_not_found"));
@@ -82,8 +74,8 @@ public class DmTests
     [Test]
     public void Dm_ToSelf_DeliveredOncePerConnection()
     {
-        var alice1 = _chat.Connect("u1");
-        var alice2 = _chat.Connect("u1");
+        var alice1 = Chat.Connect("u1");
+        var alice2 = Chat.Connect("u1");
         alice1.Send("""{"type":"dm","to":"u1","text":"note to self"}""");
         Assert.That(alice1.Single().GetProperty("to").GetString(), Is.EqualTo("u1"));
         Assert.That(alice2.Single().GetProperty("text").GetString(), Is.EqualTo("note to self"));
@@ -92,8 +84,8 @@ public class DmTests
     [Test]
     public void DmHistory_BothSidesSeeThePairOldestFirst()
     {
-        var alice = _chat.Connect("u1", "alice");
-        var bob = _chat.Connect("u2", "bob");
+        var alice = Chat.Connect("u1", "alice");
+        var bob = Chat.Connect("u2", "bob");
         for (int i = 1; i <= 5; i++)
         {
             (i % 2 == 1 ? alice : bob).Send($$"""{"type":"dm","to":"{{(i % 2 == 1 ? "u2" : "u1")}}","text":"m{{i}}"}""");
@@ -116,7 +108,7 @@ public class DmTests
     [Test]
     public void DmHistory_NoConversation_EmptyHistory()
     {
-        var alice = _chat.Connect("u1");
+        var alice = Chat.Connect("u1");
         alice.Send("""{"type":"history","dm":"stranger"}""");
         JsonElement history = alice.Single();
         Assert.That(history.GetProperty("messages").GetArrayLength(), Is.Zero);
@@ -126,8 +118,8 @@ public class DmTests
     [Test]
     public void Dm_UserIdsWithUnicode_PairKeyIsStable()
     {
-        var a = _chat.Connect("ünïcødé", "a");
-        var b = _chat.Connect("b", "b");
+        var a = Chat.Connect("ünïcødé", "a");
+        var b = Chat.Connect("b", "b");
         a.Send("""{"type":"dm","to":"b","text":"1"}""");
         b.Send("""{"type":"dm","to":"ünïcødé","text":"2"}""");
         Assert.That(a.Take().Where(m => m.GetProperty("type").GetString() == "dm").Select(m => m.GetProperty("id").GetInt64()), Is.EqualTo(new long[] { 1, 2 }));

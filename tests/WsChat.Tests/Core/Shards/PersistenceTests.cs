@@ -71,15 +71,46 @@ public sealed class PersistenceTests
         Pump(chat, () => client.Connection.OfType("ack").Count >= count);
     }
 
-    [Test]
-    public void Message_WhileCommitPending_NothingSentUntilCommitThenMessageAndAck()
+    // A join may read storage (a room not yet loaded): wait for its answer.
+    private static ChatHarness.Client JoinGeneral(ChatHarness chat, string userId, string name)
     {
-        ChatHarness chat = Start();
+        var client = chat.Connect(userId, name);
+        client.Join("general");
+        Pump(chat, () => Got(client, "joined"));
+        return client;
+    }
+
+    // Alice (u1) and Bob (u2), both members of "general" when this returns.
+    private static (ChatHarness.Client Alice, ChatHarness.Client Bob) AliceAndBobInGeneral(ChatHarness chat)
+    {
         var alice = chat.Connect("u1", "alice");
         var bob = chat.Connect("u2", "bob");
         alice.Join("general");
         bob.Join("general");
         Pump(chat, () => Got(alice, "joined") && Got(bob, "joined"));
+        return (alice, bob);
+    }
+
+    // Alice stores `count` messages in "general" on one engine, which is then disposed: the engine returned
+    // knows only what the store kept.
+    private ChatHarness RestartAfterStoring(int count)
+    {
+        ChatHarness first = Start();
+        var alice = JoinGeneral(first, "u1", "alice");
+        SayAll(first, alice, "general", count);
+        first.Dispose();
+        _harnesses.Remove(first);
+        return Start();
+    }
+
+    private IReadOnlyList<StoredMessage> StoredInGeneral(int limit) =>
+        _store.ReadSinceAsync(ConversationKey.Room("general"), 0, limit, CancellationToken.None).Result.Messages;
+
+    [Test]
+    public void Message_WhileCommitPending_NothingSentUntilCommitThenMessageAndAck()
+    {
+        ChatHarness chat = Start();
+        var (alice, bob) = AliceAndBobInGeneral(chat);
         alice.Take();
         bob.Take();
 
@@ -104,7 +135,7 @@ public sealed class PersistenceTests
             Assert.That(ack.GetProperty("room").GetString(), Is.EqualTo("general"));
             Assert.That(message.GetProperty("text").GetString(), Is.EqualTo("hello"));
             Assert.That(alice.Connection.Received.Select(m => m.GetProperty("type").GetString()), Is.EqualTo(new[] { "message", "ack" }), "the message, then its ack");
-            Assert.That(_store.ReadSinceAsync(ConversationKey.Room("general"), 0, 10, CancellationToken.None).Result.Messages.Select(m => m.Text), Is.EqualTo(new[] { "hello" }));
+            Assert.That(StoredInGeneral(10).Select(m => m.Text), Is.EqualTo(new[] { "hello" }));
         });
     }
 
@@ -112,15 +143,11 @@ public sealed class PersistenceTests
     public void Join_WhileAMessageIsBeingStored_LastIdIsTheStoredOneAndTheMessageFollows()
     {
         ChatHarness chat = Start();
-        var alice = chat.Connect("u1", "alice");
-        alice.Join("general");
-        Pump(chat, () => Got(alice, "joined"));
+        var alice = JoinGeneral(chat, "u1", "alice");
         _store.Close();
         alice.Say("general", "in flight", "r1");
         _store.Entered.Task.Wait(Wait);
-        var bob = chat.Connect("u2", "bob");
-        bob.Join("general");
-        Pump(chat, () => Got(bob, "joined"));
+        var bob = JoinGeneral(chat, "u2", "bob");
         // A client takes last_id as "seen up to here": an id still being stored must not be in it, or the
         // message would look like one it has already seen when it arrives.
         Assert.That(bob.Connection.OfType("joined").Single().GetProperty("last_id").GetInt64(), Is.Zero);
@@ -133,11 +160,7 @@ public sealed class PersistenceTests
     public void Message_StorageFails_ServerBusyWithRefAndNoBroadcastThenRecovers()
     {
         ChatHarness chat = Start();
-        var alice = chat.Connect("u1", "alice");
-        var bob = chat.Connect("u2", "bob");
-        alice.Join("general");
-        bob.Join("general");
-        Pump(chat, () => Got(alice, "joined") && Got(bob, "joined"));
+        var (alice, bob) = AliceAndBobInGeneral(chat);
         alice.Take();
         bob.Take();
 
@@ -169,11 +192,7 @@ public sealed class PersistenceTests
     public void Message_RetryWithSameRef_AckedWithOriginalIdAndBroadcastOnce()
     {
         ChatHarness chat = Start();
-        var alice = chat.Connect("u1", "alice");
-        var bob = chat.Connect("u2", "bob");
-        alice.Join("general");
-        bob.Join("general");
-        Pump(chat, () => Got(alice, "joined") && Got(bob, "joined"));
+        var (alice, bob) = AliceAndBobInGeneral(chat);
         alice.Say("general", "once", "same");
         Pump(chat, () => Got(alice, "ack"));
         alice.Say("general", "once", "same");
@@ -186,25 +205,15 @@ public sealed class PersistenceTests
         {
             Assert.That(acks[0], Is.EqualTo(acks[1]), "the retry gets the original id");
             Assert.That(bob.Connection.OfType("message").Select(m => m.GetProperty("text").GetString()), Is.EqualTo(new[] { "once", "next" }));
-            Assert.That(_store.ReadSinceAsync(ConversationKey.Room("general"), 0, 10, CancellationToken.None).Result.Messages, Has.Count.EqualTo(2));
+            Assert.That(StoredInGeneral(10), Has.Count.EqualTo(2));
         });
     }
 
     [Test]
     public void Ids_EngineRestarted_ContinueFromStorage()
     {
-        ChatHarness first = Start();
-        var alice = first.Connect("u1", "alice");
-        alice.Join("general");
-        Pump(first, () => Got(alice, "joined"));
-        SayAll(first, alice, "general", 3);
-        first.Dispose();
-        _harnesses.Remove(first);
-
-        ChatHarness second = Start();
-        var bob = second.Connect("u2", "bob");
-        bob.Join("general");
-        Pump(second, () => Got(bob, "joined"));
+        ChatHarness second = RestartAfterStoring(3);
+        var bob = JoinGeneral(second, "u2", "bob");
         Assert.That(bob.Connection.OfType("joined").Single().GetProperty("last_id").GetInt64(), Is.EqualTo(3));
         bob.Say("general", "after restart", "r");
         Pump(second, () => Got(bob, "ack"));
@@ -215,9 +224,7 @@ public sealed class PersistenceTests
     public void History_BeyondTheRing_PagesBackThroughStorage()
     {
         ChatHarness chat = Start(historySize: 5);
-        var alice = chat.Connect("u1", "alice");
-        alice.Join("general");
-        Pump(chat, () => Got(alice, "joined"));
+        var alice = JoinGeneral(chat, "u1", "alice");
         SayAll(chat, alice, "general", 20);
         alice.Take();
 
@@ -251,15 +258,7 @@ public sealed class PersistenceTests
     [Test]
     public void History_RoomOnlyInStorage_AfterRestartIsFound_UnknownRoomIsNot()
     {
-        ChatHarness first = Start();
-        var alice = first.Connect("u1", "alice");
-        alice.Join("general");
-        Pump(first, () => Got(alice, "joined"));
-        SayAll(first, alice, "general", 2);
-        first.Dispose();
-        _harnesses.Remove(first);
-
-        ChatHarness second = Start();
+        ChatHarness second = RestartAfterStoring(2);
         var bob = second.Connect("u2", "bob");
         bob.Send("""{"type":"history","room":"general"}""");
         bob.Send("""{"type":"history","room":"nowhere","ref":"x"}""");
@@ -275,9 +274,7 @@ public sealed class PersistenceTests
     public void Join_SinceBeyondTheRing_ReplaysFromStorageInOrderRecovered()
     {
         ChatHarness chat = Start(historySize: 5);
-        var alice = chat.Connect("u1", "alice");
-        alice.Join("general");
-        Pump(chat, () => Got(alice, "joined"));
+        var alice = JoinGeneral(chat, "u1", "alice");
         SayAll(chat, alice, "general", 20);
 
         var bob = chat.Connect("u2", "bob");
@@ -297,9 +294,7 @@ public sealed class PersistenceTests
     public void Join_SinceMoreThanReplayLimit_NewestReplayedNotRecovered()
     {
         ChatHarness chat = Start(historySize: 5, replayLimit: 10);
-        var alice = chat.Connect("u1", "alice");
-        alice.Join("general");
-        Pump(chat, () => Got(alice, "joined"));
+        var alice = JoinGeneral(chat, "u1", "alice");
         SayAll(chat, alice, "general", 30);
         var bob = chat.Connect("u2", "bob");
         bob.Join("general", since: 0);
@@ -316,9 +311,7 @@ public sealed class PersistenceTests
     public void Join_SinceWhileMessagesCommitDuringTheRead_NoGapNoDuplicate()
     {
         ChatHarness chat = Start(historySize: 5);
-        var alice = chat.Connect("u1", "alice");
-        alice.Join("general");
-        Pump(chat, () => Got(alice, "joined"));
+        var alice = JoinGeneral(chat, "u1", "alice");
         SayAll(chat, alice, "general", 20);
 
         _store.CloseReads();                      // bob's replay read takes its snapshot, then waits
@@ -358,7 +351,7 @@ public sealed class PersistenceTests
             // joined; the message accepted as a member (its fan-out waits for the commit); left; then the ack.
             // Left before the commit, alice is not sent her own message.
             Assert.That(alice.Take().Select(m => m.GetProperty("type").GetString()), Is.EqualTo(new[] { "joined", "left", "ack" }));
-            Assert.That(_store.ReadSinceAsync(ConversationKey.Room("general"), 0, 10, CancellationToken.None).Result.Messages.Select(m => m.Text), Is.EqualTo(new[] { "first" }));
+            Assert.That(StoredInGeneral(10).Select(m => m.Text), Is.EqualTo(new[] { "first" }));
         });
     }
 
@@ -371,9 +364,7 @@ public sealed class PersistenceTests
         ghost.Join("general");
         ghost.Disconnect();
         _store.OpenReads();
-        var bob = chat.Connect("u2", "bob");
-        bob.Join("general");
-        Pump(chat, () => Got(bob, "joined"));
+        var bob = JoinGeneral(chat, "u2", "bob");
         JsonElement joined = bob.Connection.OfType("joined").Single();
         Assert.That(joined.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("user_id").GetString()), Is.EqualTo(new[] { "u2" }));
     }
@@ -439,9 +430,7 @@ public sealed class PersistenceTests
     public void Drain_PendingMessages_CommittedAndAcked()
     {
         ChatHarness chat = Start();
-        var alice = chat.Connect("u1", "alice");
-        alice.Join("general");
-        Pump(chat, () => Got(alice, "joined"));
+        var alice = JoinGeneral(chat, "u1", "alice");
         _store.Close();
         for (int i = 0; i < 50; i++) alice.Say("general", "m" + i, "r" + i);
         Task drain = chat.Engine.DrainStorageAsync(CancellationToken.None);
@@ -451,7 +440,7 @@ public sealed class PersistenceTests
         Pump(chat, () => Got(alice, "ack", 50));
         Assert.Multiple(() =>
         {
-            Assert.That(_store.ReadSinceAsync(ConversationKey.Room("general"), 0, 100, CancellationToken.None).Result.Messages, Has.Count.EqualTo(50));
+            Assert.That(StoredInGeneral(100), Has.Count.EqualTo(50));
             JsonElement refused = alice.Connection.OfType("error").Single();
             Assert.That(refused.GetProperty("code").GetString(), Is.EqualTo("server_busy"), "nothing is accepted while draining");
             Assert.That(refused.GetProperty("ref").GetString(), Is.EqualTo("late"));

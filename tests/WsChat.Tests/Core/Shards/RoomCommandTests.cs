@@ -4,20 +4,12 @@ using WsChat.Tests.Support;
 namespace WsChat.Tests.Core.Shards;
 
 /// <summary>PROTOCOL.md §3-§5 room commands, on the engine with fake connections (no sockets).</summary>
-public class RoomCommandTests
+public class RoomCommandTests : ChatHarnessFixture
 {
-    private ChatHarness _chat = null!;
-
-    [SetUp]
-    public void SetUp() => _chat = new ChatHarness();
-
-    [TearDown]
-    public void TearDown() => _chat.Dispose();
-
     [Test]
     public void Join_NewRoom_RepliesJoinedWithSelfAndLastIdZero()
     {
-        var alice = _chat.Connect("u1", "alice");
+        var alice = Chat.Connect("u1", "alice");
         alice.Send("""{"type":"join","room":"general","ref":"1"}""");
         JsonElement joined = alice.Single();
         Assert.That(joined.GetProperty("type").GetString(), Is.EqualTo("joined"));
@@ -33,8 +25,8 @@ public class RoomCommandTests
     [Test]
     public void Join_SecondUser_OthersSeePresenceOnline_JoinerSeesBoth()
     {
-        var alice = _chat.Connect("u1", "alice");
-        var bob = _chat.Connect("u2", "bob");
+        var alice = Chat.Connect("u1", "alice");
+        var bob = Chat.Connect("u2", "bob");
         alice.Join("general");
         alice.Take();
         bob.Join("general");
@@ -51,8 +43,8 @@ public class RoomCommandTests
     [Test]
     public void Join_AlreadyJoined_RepliesJoinedAgainWithoutSecondPresence()
     {
-        var alice = _chat.Connect("u1");
-        var bob = _chat.Connect("u2");
+        var alice = Chat.Connect("u1");
+        var bob = Chat.Connect("u2");
         alice.Join("general");
         bob.Join("general");
         alice.Take();
@@ -66,9 +58,9 @@ public class RoomCommandTests
     [Test]
     public void Presence_UserWithTwoConnections_OnlineOnceOfflineWhenLastLeaves()
     {
-        var alice = _chat.Connect("u1");
-        var bob1 = _chat.Connect("u2");
-        var bob2 = _chat.Connect("u2");
+        var alice = Chat.Connect("u1");
+        var bob1 = Chat.Connect("u2");
+        var bob2 = Chat.Connect("u2");
         alice.Join("r");
         bob1.Join("r");
         Assert.That(alice.Take().Count(m => m.GetProperty("type").GetString() == "presence"), Is.EqualTo(1));
@@ -85,8 +77,8 @@ public class RoomCommandTests
     [Test]
     public void Leave_Joined_RepliesLeftAndOthersSeeOffline()
     {
-        var alice = _chat.Connect("u1");
-        var bob = _chat.Connect("u2");
+        var alice = Chat.Connect("u1");
+        var bob = Chat.Connect("u2");
         alice.Join("r");
         bob.Join("r");
         alice.Take();
@@ -105,8 +97,8 @@ public class RoomCommandTests
     [TestCase("never-created")]
     public void Leave_NotJoined_NotMember(string room)
     {
-        var alice = _chat.Connect("u1");
-        var bob = _chat.Connect("u2");
+        var alice = Chat.Connect("u1");
+        var bob = Chat.Connect("u2");
         bob.Join("r");
         bob.Take();
         alice.Send($$"""{"type":"leave","room":"{{room}}","ref":"9"}""");
@@ -118,8 +110,8 @@ public class RoomCommandTests
     [Test]
     public void Message_ToEveryMemberWithOneIdThenAckToSender()
     {
-        var alice = _chat.Connect("u1", "alice");
-        var bob = _chat.Connect("u2", "bob");
+        var alice = Chat.Connect("u1", "alice");
+        var bob = Chat.Connect("u2", "bob");
         alice.Join("general");
         bob.Join("general");
         alice.Take();
@@ -133,7 +125,7 @@ public class RoomCommandTests
         Assert.That(message.GetProperty("from_id").GetString(), Is.EqualTo("u1"));
         Assert.That(message.GetProperty("text").GetString(), Is.EqualTo("Hello!"));
         Assert.That(message.GetProperty("room").GetString(), Is.EqualTo("general"));
-        Assert.That(message.GetProperty("timestamp").GetInt64(), Is.EqualTo(_chat.Time.NowMs));
+        Assert.That(message.GetProperty("timestamp").GetInt64(), Is.EqualTo(Chat.Time.NowMs));
         Assert.That(toAlice[0].GetRawText(), Is.EqualTo(message.GetRawText()), "one encoding for every member");
         JsonElement ack = toAlice[1];
         Assert.That(ack.GetProperty("ref").GetString(), Is.EqualTo("2"));
@@ -144,7 +136,7 @@ public class RoomCommandTests
     [Test]
     public void Message_IdsIncreasePerRoomAndRoomsAreIndependent()
     {
-        var alice = _chat.Connect("u1");
+        var alice = Chat.Connect("u1");
         alice.Join("a");
         alice.Join("b");
         alice.Take();
@@ -158,7 +150,7 @@ public class RoomCommandTests
     [Test]
     public void Message_WithoutRef_NoAck()
     {
-        var alice = _chat.Connect("u1");
+        var alice = Chat.Connect("u1");
         alice.Join("a");
         alice.Take();
         alice.Say("a", "x");
@@ -168,7 +160,7 @@ public class RoomCommandTests
     [Test]
     public void Message_TextIsByteExact_NotEscapedOrTrimmed()
     {
-        var alice = _chat.Connect("u1");
+        var alice = Chat.Connect("u1");
         alice.Join("a");
         alice.Take();
         const string text = "  <b>&amp;</b> \"q\" é 🎉 \n ";
@@ -182,8 +174,8 @@ public class RoomCommandTests
     [TestCase("joined-by-others")]
     public void Message_NotJoined_NotMemberAndNothingBroadcast(string room)
     {
-        var alice = _chat.Connect("u1");
-        var bob = _chat.Connect("u2");
+        var alice = Chat.Connect("u1");
+        var bob = Chat.Connect("u2");
         bob.Join("joined-by-others");
         bob.Take();
         alice.Say(room, "hi", "r1");
@@ -196,9 +188,9 @@ public class RoomCommandTests
     [Test]
     public void Typing_ToOtherUsersOnly_NotEchoedNotStored()
     {
-        var alice1 = _chat.Connect("u1", "alice");
-        var alice2 = _chat.Connect("u1", "alice");
-        var bob = _chat.Connect("u2");
+        var alice1 = Chat.Connect("u1", "alice");
+        var alice2 = Chat.Connect("u1", "alice");
+        var bob = Chat.Connect("u2");
         alice1.Join("r");
         alice2.Join("r");
         bob.Join("r");
@@ -220,7 +212,7 @@ public class RoomCommandTests
     [Test]
     public void Typing_NotJoined_NotMember()
     {
-        var alice = _chat.Connect("u1");
+        var alice = Chat.Connect("u1");
         alice.Send("""{"type":"typing","room":"r","status":false,"ref":"t"}""");
         Assert.That(alice.Single().GetProperty("code").GetString(), Is.EqualTo("not_member"));
     }
@@ -228,9 +220,9 @@ public class RoomCommandTests
     [Test]
     public void ListUsers_ExistingRoom_DistinctUsers()
     {
-        var alice1 = _chat.Connect("u1", "alice");
-        var alice2 = _chat.Connect("u1", "alice");
-        var bob = _chat.Connect("u2", "bob");
+        var alice1 = Chat.Connect("u1", "alice");
+        var alice2 = Chat.Connect("u1", "alice");
+        var bob = Chat.Connect("u2", "bob");
         alice1.Join("r");
         alice2.Join("r");
         bob.Join("r");
@@ -245,7 +237,7 @@ public class RoomCommandTests
     [Test]
     public void ListUsers_UnknownRoom_RoomNotFound()
     {
-        var alice = _chat.Connect("u1");
+        var alice = Chat.Connect("u1");
         alice.Send("""{"type":"list_users","room":"ghost","ref":"x"}""");
         JsonElement error = alice.Single();
         Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("room_not_found"));
@@ -255,7 +247,7 @@ public class RoomCommandTests
     [Test]
     public void History_UnknownRoom_RoomNotFound()
     {
-        var alice = _chat.Connect("u1");
+        var alice = Chat.Connect("u1");
         alice.Send("""{"type":"history","room":"ghost"}""");
         Assert.That(alice.Single().GetProperty("code").GetString(), Is.EqualTo("room_not_found"));
     }
@@ -263,7 +255,7 @@ public class RoomCommandTests
     [Test]
     public void History_DefaultLimit50_NewestOldestFirst_HasMore()
     {
-        var alice = _chat.Connect("u1");
+        var alice = Chat.Connect("u1");
         alice.Join("r");
         for (int i = 1; i <= 80; i++) alice.Say("r", "m" + i);
         alice.Take();
@@ -285,7 +277,7 @@ public class RoomCommandTests
     [Test]
     public void History_PagingWithBefore_WalksBackToTheStart()
     {
-        var alice = _chat.Connect("u1");
+        var alice = Chat.Connect("u1");
         alice.Join("r");
         for (int i = 1; i <= 25; i++) alice.Say("r", "m" + i);
         alice.Take();
@@ -309,7 +301,7 @@ public class RoomCommandTests
     [Test]
     public void History_Ring_KeepsOnlyTheLast100()
     {
-        var alice = _chat.Connect("u1");
+        var alice = Chat.Connect("u1");
         alice.Join("r");
         for (int i = 1; i <= 130; i++) alice.Say("r", "m" + i);
         alice.Take();
@@ -390,8 +382,8 @@ public class RoomCommandTests
     [Test]
     public void Disconnect_LeavesEveryRoom_OthersSeeOffline()
     {
-        var alice = _chat.Connect("u1");
-        var bob = _chat.Connect("u2");
+        var alice = Chat.Connect("u1");
+        var bob = Chat.Connect("u2");
         foreach (string room in new[] { "a", "b", "c", "d", "e" })
         {
             alice.Join(room);
@@ -410,10 +402,10 @@ public class RoomCommandTests
 
     private (ChatHarness.Client Bob, ChatHarness.Client Alice) RoomWithMessages(int count)
     {
-        var alice = _chat.Connect("u1");
+        var alice = Chat.Connect("u1");
         alice.Join("r");
         for (int i = 1; i <= count; i++) alice.Say("r", "m" + i);
         alice.Take();
-        return (_chat.Connect("u2"), alice);
+        return (Chat.Connect("u2"), alice);
     }
 }
