@@ -71,6 +71,23 @@ public class ClusterFailureTests
     }
 
     [Test]
+    public async Task NodeKilled_ItsUsersGoOfflineOnTheOtherNodes_WithinTheNodeTtl(CancellationToken ct)
+    {
+        await using WsChatCluster cluster = await WsChatCluster.StartAsync(2, await _database.CreateSchemaAsync(), ct, "--WsChat:Redis:NodeTtlMs=1500");
+        await using ClusterMember alice = await Join(cluster.Nodes[0], "alice", "room", ct);
+        await using ClusterMember bob = await Join(cluster.Nodes[1], "bob", "room", ct);
+        await alice.WaitForAsync(m => ClusterMember.Type(m) == "presence" && m.GetProperty("status").GetString() == "online", ct, "bob online");
+
+        cluster.Nodes[1].Kill();
+        JsonElement offline = await alice.WaitForAsync(m => ClusterMember.Type(m) == "presence" && m.GetProperty("status").GetString() == "offline", ct, "bob offline");
+        Assert.That((offline.GetProperty("user_id").GetString(), offline.GetProperty("user").GetString(), offline.GetProperty("room").GetString()),
+            Is.EqualTo(("bob", "bob", "room")));
+        await alice.SendAsync(new { type = "list_users", room = "room", @ref = "l" }, ct);
+        JsonElement users = await alice.WaitForAsync(m => ClusterMember.Type(m) == "users", ct, "users");
+        Assert.That(users.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("user_id").GetString()), Is.EqualTo(new[] { "alice" }));
+    }
+
+    [Test]
     public async Task RedisRestartedMidStream_NoMemberMissesAMessage_AndReadyzSaysRedisWhileItIsDown(CancellationToken ct)
     {
         await using WsChatCluster cluster = await WsChatCluster.StartAsync(3, await _database.CreateSchemaAsync(), ct, "--WsChat:Redis:GapSkipAfterMs=2000");
