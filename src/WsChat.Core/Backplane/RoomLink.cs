@@ -19,4 +19,41 @@ internal sealed class RoomLink(IDisposable subscription, long delivered)
 
     /// <summary>Set when the node reconnected to the backplane: read storage once even without a gap.</summary>
     public bool CatchUpRequested { get; set; }
+
+    /// <summary>Users with connections in the room on other nodes, by user id (for <c>joined.users</c>, <c>users</c>
+    /// and for showing presence only when a user comes or goes cluster-wide).</summary>
+    public Dictionary<string, RemoteUser> RemoteUsers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Records <paramref name="userId"/> on <paramref name="node"/>; true when the user was on no other node before.</summary>
+    public bool AddRemote(string node, string userId, byte[] usernameUtf8)
+    {
+        if (!RemoteUsers.TryGetValue(userId, out RemoteUser? user))
+        {
+            user = new RemoteUser(System.Text.Encoding.UTF8.GetBytes(userId), usernameUtf8);
+            RemoteUsers.Add(userId, user);
+        }
+
+        bool first = user.Nodes.Count == 0;
+        user.Nodes.Add(node);
+        return first;
+    }
+
+    /// <summary>Forgets <paramref name="userId"/> on <paramref name="node"/>; true when the user is now on no other node.</summary>
+    public bool RemoveRemote(string node, string userId)
+    {
+        if (!RemoteUsers.TryGetValue(userId, out RemoteUser? user) || !user.Nodes.Remove(node)) return false;
+        if (user.Nodes.Count > 0) return false;
+        RemoteUsers.Remove(userId);
+        return true;
+    }
+}
+
+/// <summary>A user in a room on other nodes (the node ids they are on).</summary>
+internal sealed class RemoteUser(byte[] userIdUtf8, byte[] usernameUtf8)
+{
+    public byte[] UserIdUtf8 { get; } = userIdUtf8;
+
+    public byte[] UsernameUtf8 { get; } = usernameUtf8;
+
+    public HashSet<string> Nodes { get; } = new(StringComparer.Ordinal);
 }

@@ -43,7 +43,21 @@ public interface IBackplane : IAsyncDisposable
     /// order its messages arrived (one sender's messages keep their order).</remarks>
     /// <exception cref="Exception">The backplane is unreachable: the messages are refused (<c>server_busy</c>).</exception>
     Task<long> NextIdAsync(ConversationKey conversation, int count, Func<CancellationToken, Task<long>> storedLastId, CancellationToken cancellationToken);
+
+    /// <summary>Records (or removes) that <paramref name="userId"/> has connections in <paramref name="room"/> on this
+    /// node, for the user lists of the other nodes. Fire-and-forget; a node that stops refreshing its liveness has its
+    /// records removed by the others, who then publish <c>presence</c> offline for its users.</summary>
+    void SetRoomMember(string room, string userId, string username, bool present);
+
+    /// <summary>The users other nodes have recorded in <paramref name="room"/> (their node ids included).</summary>
+    Task<IReadOnlyList<BackplaneMember>> GetRoomMembersAsync(string room);
 }
+
+/// <summary>A user with connections in a room on another node.</summary>
+/// <param name="Node">That node's <see cref="IBackplane.NodeId"/>.</param>
+/// <param name="UserId">The user id.</param>
+/// <param name="Username">The display name.</param>
+public readonly record struct BackplaneMember(string Node, string UserId, string Username);
 
 /// <summary>What a backplane delivers to the chat. Called on the backplane's threads; must not block.</summary>
 public interface IBackplaneReceiver

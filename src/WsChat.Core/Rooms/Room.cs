@@ -39,6 +39,9 @@ internal sealed class Room
     /// <summary>The distinct users of the members, for <c>joined</c> and <c>users</c>.</summary>
     public Dictionary<string, RoomUser>.ValueCollection Users => _users.Values;
 
+    /// <summary>True when a connection of the user <paramref name="userId"/> is a member.</summary>
+    public bool HasUserId(string userId) => _users.ContainsKey(userId);
+
     /// <summary>True when a connection of the user <paramref name="userIdUtf8"/> is a member (O(users): backplane presence only).</summary>
     public bool HasUser(ReadOnlySpan<byte> userIdUtf8)
     {

@@ -56,7 +56,8 @@ internal sealed partial class ChatEngine : IBackplaneReceiver
     public void OnMessage(BackplaneChannel channel, ReadOnlySpan<byte> message)
     {
         if (!BackplaneEnvelope.TryDecode(message, out BackplaneEnvelope envelope)) return;
-        if (envelope.Node.SequenceEqual(_nodeId)) return;      // ours: delivered here already
+        // Ours: delivered here already (a presence offline published for a node that died comes with its id, not ours).
+        if (envelope.Node.SequenceEqual(_nodeId)) return;
         BackplaneMetrics.OnReceived();
         if (channel.Kind == BackplaneChannelKind.User)
         {
@@ -67,7 +68,21 @@ internal sealed partial class ChatEngine : IBackplaneReceiver
         Span<byte> room = stackalloc byte[ProtocolRoomMax];
         int length = Encoding.UTF8.GetBytes(channel.Name.AsSpan(0, Math.Min(channel.Name.Length, ProtocolRoomMax)), room);
         Shard shard = ShardOf(ShardHash.Of(room[..length]));
-        ShardCommand command = ShardCommand.Create(ShardCommandKind.Remote, null, room[..length], envelope.UserId, envelope.Payload);
+        ShardCommand command;
+        if (envelope.Kind == EnvelopeKind.Presence)
+        {
+            // Presence is counted per node (the shard keeps which nodes a user is on): ref = "node\nuser id".
+            Span<byte> origin = stackalloc byte[envelope.Node.Length + 1 + envelope.UserId.Length];
+            envelope.Node.CopyTo(origin);
+            origin[envelope.Node.Length] = (byte)'\n';
+            envelope.UserId.CopyTo(origin[(envelope.Node.Length + 1)..]);
+            command = ShardCommand.Create(ShardCommandKind.Remote, null, room[..length], origin, envelope.Payload);
+        }
+        else
+        {
+            command = ShardCommand.Create(ShardCommandKind.Remote, null, room[..length], envelope.UserId, envelope.Payload);
+        }
+
         command.Since = envelope.Id;
         command.Limit = (int)envelope.Kind;
         // A full shard drops it: the gap it leaves is filled from storage like a message pub/sub lost.

@@ -76,6 +76,13 @@ internal static class Frames
         SharedFrame frame = SharedFrame.Rent(128 + room.Members.Count * 48);
         ServerMessageWriter.JoinedBuilder builder = ServerMessageWriter.BeginJoined(frame, room.NameUtf8);
         foreach (RoomUser user in room.Users) builder.AddUser(user.UserIdUtf8, user.UsernameUtf8);
+        if (room.Link is { } link)
+        {
+            // Several nodes: the users connected elsewhere too (issue 8).
+            foreach ((string id, Backplane.RemoteUser remote) in link.RemoteUsers)
+                if (!room.HasUserId(id)) builder.AddUser(remote.UserIdUtf8, remote.UsernameUtf8);
+        }
+
         // With storage, the newest stored id: messages still being stored are not in the room yet.
         builder.End(room.Storage?.CommittedId ?? room.LastId, recovered, clientRef);
         return Seal(frame);
@@ -86,6 +93,11 @@ internal static class Frames
         SharedFrame frame = SharedFrame.Rent(96 + room.Members.Count * 48);
         ServerMessageWriter.UsersBuilder builder = ServerMessageWriter.BeginUsers(frame, room.NameUtf8);
         foreach (RoomUser user in room.Users) builder.AddUser(user.UserIdUtf8, user.UsernameUtf8);
+        if (room.Link is { } link)
+        {
+            foreach ((string id, Backplane.RemoteUser remote) in link.RemoteUsers)
+                if (!room.HasUserId(id)) builder.AddUser(remote.UserIdUtf8, remote.UsernameUtf8);
+        }
         builder.End(clientRef);
         return Seal(frame);
     }

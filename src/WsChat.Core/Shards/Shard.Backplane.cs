@@ -182,12 +182,47 @@ internal sealed partial class Shard
                 }
 
             case EnvelopeKind.Presence:
-                // A user who also has connections in the room on this node stays online here: their presence
-                // elsewhere changes nothing for these members.
-                if (room.HasUser(command.Ref)) break;
-                Broadcast(room, Frames.FromPayload(command.Text));
+                RemotePresence(room, command.Ref, command.Text);
                 break;
         }
+    }
+
+    // Presence from another node (or for a node that died): shown only when the user comes to, or leaves, the whole
+    // cluster's room: not while they have connections here or on a third node.
+    private void RemotePresence(Room room, ReadOnlySpan<byte> origin, ReadOnlySpan<byte> payload)
+    {
+        int split = origin.IndexOf((byte)'\n');
+        if (split < 0) return;
+        string node = Encoding.ASCII.GetString(origin[..split]);
+        string userId = Encoding.UTF8.GetString(origin[(split + 1)..]);
+        if (!TryReadPresence(payload, out bool online, out byte[] username)) return;
+        RoomLink link = room.Link!;
+        bool changed = online ? link.AddRemote(node, userId, username) : link.RemoveRemote(node, userId);
+        if (changed && !room.HasUserId(userId)) Broadcast(room, Frames.FromPayload(payload));
+    }
+
+    private static bool TryReadPresence(ReadOnlySpan<byte> payload, out bool online, out byte[] username)
+    {
+        online = false;
+        username = [];
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(payload.ToArray());
+            System.Text.Json.JsonElement root = document.RootElement;
+            online = root.GetProperty("status").ValueEquals("online"u8);
+            username = Encoding.UTF8.GetBytes(root.GetProperty("user").GetString() ?? "");
+            return true;
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>This node's membership of <paramref name="session"/>'s user in <paramref name="room"/> changed, for the other nodes' lists.</summary>
+    private void RecordMember(Room room, ChatSession session, bool present)
+    {
+        if (_engine.Backplane is { } backplane && room.Link is not null) backplane.SetRoomMember(room.Name, session.UserId, session.Username, present);
     }
 
     /// <summary>Offers id <paramref name="id"/> of <paramref name="room"/> to its order, then delivers what is in order.</summary>
@@ -251,11 +286,16 @@ internal sealed partial class Shard
     // The backplane reconnected: what was published meanwhile was lost; every subscribed room reads storage.
     private void BackplaneCatchUp()
     {
+        IBackplane backplane = _engine.Backplane!;
         foreach (Room room in _rooms.Values)
         {
             if (room.Link is not { } link) continue;
             if (link.Filling) link.CatchUpRequested = true;
             else StartFill(room);
+            // Redis may have lost the records, or the other nodes took this node for dead: record its users again,
+            // and take the other nodes' users afresh (presence sent meanwhile was lost).
+            foreach (RoomUser user in room.Users) backplane.SetRoomMember(room.Name, Encoding.UTF8.GetString(user.UserIdUtf8), Encoding.UTF8.GetString(user.UsernameUtf8), true);
+            FetchRemoteMembers(room, link, backplane, then: null);
         }
     }
 
@@ -332,6 +372,37 @@ internal sealed partial class Shard
 
     /// <summary>A room this node starts serving: subscribe to its channel first, then read storage, so every message
     /// committed after the read is received (and one committed in between is both: the sequencer drops the copy).</summary>
+    // The other nodes' users of the room, into its link (replacing what it had).
+    private void FetchRemoteMembers(Room room, RoomLink? link, IBackplane backplane, Action<IReadOnlyList<BackplaneMember>>? then)
+    {
+        Task<IReadOnlyList<BackplaneMember>> read;
+        try
+        {
+            read = backplane.GetRoomMembersAsync(room.Name);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            read = Task.FromException<IReadOnlyList<BackplaneMember>>(ex);
+        }
+
+        read.ContinueWith(t =>
+        {
+            IReadOnlyList<BackplaneMember> members = t.IsCompletedSuccessfully ? t.Result : [];
+            if (then is not null)
+            {
+                then(members);
+                return;
+            }
+
+            PostToShard(() =>
+            {
+                if (!ReferenceEquals(room.Link, link) || !t.IsCompletedSuccessfully) return;
+                link!.RemoteUsers.Clear();
+                foreach (BackplaneMember member in members) link.AddRemote(member.Node, member.UserId, Encoding.UTF8.GetBytes(member.Username));
+            });
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
     private void StartSubscribedLoad(Room room, IBackplane backplane)
     {
         ConversationStorage storage = room.Storage!;
@@ -347,7 +418,8 @@ internal sealed partial class Shard
 
         subscribe.ContinueWith(t =>
         {
-            if (t.IsCompletedSuccessfully) StartLoad(storage, room.History, room, pair: null, t.Result);
+            // Subscribed: the other nodes' users (a presence received from now on updates them), then storage.
+            if (t.IsCompletedSuccessfully) FetchRemoteMembers(room, null, backplane, members => StartLoad(storage, room.History, room, pair: null, t.Result, members));
             else PostToShard(() => Loaded(storage, room.History, room, null, Task.FromException<MessagePage>(t.Exception!.GetBaseException())));
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }

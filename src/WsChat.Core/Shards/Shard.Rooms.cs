@@ -40,8 +40,11 @@ internal sealed partial class Shard
         if (firstOfUser)
         {
             SharedFrame presence = Frames.Presence(room.NameUtf8, session.UsernameUtf8, session.UserIdUtf8, online: true);
+            RecordMember(room, session, present: true);
             PublishEvent(room, Backplane.EnvelopeKind.Presence, session, presence);
-            BroadcastExcept(room, presence, session);
+            // Connected on another node already: online for everyone here since then.
+            if (room.Link?.RemoteUsers.ContainsKey(session.UserId) == true) presence.Release();
+            else BroadcastExcept(room, presence, session);
         }
     }
 
@@ -217,8 +220,10 @@ internal sealed partial class Shard
     private void Offline(Room room, ChatSession session)
     {
         SharedFrame presence = Frames.Presence(room.NameUtf8, session.UsernameUtf8, session.UserIdUtf8, online: false);
+        RecordMember(room, session, present: false);
         PublishEvent(room, Backplane.EnvelopeKind.Presence, session, presence);
-        Broadcast(room, presence);
+        if (room.Link?.RemoteUsers.ContainsKey(session.UserId) == true) presence.Release();     // still there on another node
+        else Broadcast(room, presence);
         if (room.Link is not null) DropRoomIfUnused(room);
     }
 

@@ -129,7 +129,8 @@ internal sealed partial class Shard
 
     // First sight of a conversation since start: read its newest messages (the ring) and with them its last id.
     // With a backplane, a room is subscribed before this read (Shard.Backplane.cs): the subscription comes along.
-    private void StartLoad(ConversationStorage storage, MessageRing ring, Room? room, DmPair? pair, IDisposable? subscription = null)
+    private void StartLoad(ConversationStorage storage, MessageRing ring, Room? room, DmPair? pair, IDisposable? subscription = null,
+        IReadOnlyList<BackplaneMember>? remoteMembers = null)
     {
         Task<MessagePage> read;
         try
@@ -141,11 +142,12 @@ internal sealed partial class Shard
             read = Task.FromException<MessagePage>(ex);
         }
 
-        read.ContinueWith(t => PostToShard(() => Loaded(storage, ring, room, pair, t, subscription)), CancellationToken.None,
+        read.ContinueWith(t => PostToShard(() => Loaded(storage, ring, room, pair, t, subscription, remoteMembers)), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private void Loaded(ConversationStorage storage, MessageRing ring, Room? room, DmPair? pair, Task<MessagePage> read, IDisposable? subscription = null)
+    private void Loaded(ConversationStorage storage, MessageRing ring, Room? room, DmPair? pair, Task<MessagePage> read, IDisposable? subscription = null,
+        IReadOnlyList<BackplaneMember>? remoteMembers = null)
     {
         List<ShardCommand> deferred = storage.Deferred ?? [];
         storage.Deferred = null;
@@ -181,7 +183,11 @@ internal sealed partial class Shard
         storage.CommittedId = lastId;
         storage.OlderInStorage = page.HasMore;
         storage.Loaded = true;
-        if (room is not null && subscription is not null) room.Link = new Backplane.RoomLink(subscription, lastId);
+        if (room is not null && subscription is not null)
+        {
+            room.Link = new Backplane.RoomLink(subscription, lastId);
+            foreach (BackplaneMember member in remoteMembers ?? []) room.Link.AddRemote(member.Node, member.UserId, Encoding.UTF8.GetBytes(member.Username));
+        }
         RunAll(deferred);
     }
 

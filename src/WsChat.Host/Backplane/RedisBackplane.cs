@@ -1,6 +1,8 @@
+using System.Text;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using WsChat.Core.Ports;
+using WsChat.Net.Buffers;
 
 namespace WsChat.Host.Backplane;
 
@@ -32,6 +34,33 @@ internal sealed partial class RedisBackplane : IBackplane
         return redis.call('INCRBY', KEYS[1], ARGV[1])
         """;
 
+    // Removes a node that stopped refreshing its liveness key: its room records (returned as room, user id, name
+    // triples, so that the caller publishes presence offline for them), its record set, its entry in the node set.
+    // Atomic: of several nodes cleaning up at once, one gets the records, the others nothing.
+    private const string ExpireNodeScript = """
+        local entries = redis.call('SMEMBERS', KEYS[1])
+        local out = {}
+        for _, entry in ipairs(entries) do
+          local at = string.find(entry, '\n', 1, true)
+          if at then
+            local room = string.sub(entry, 1, at - 1)
+            local user = string.sub(entry, at + 1)
+            local hash = ARGV[2] .. room
+            local field = ARGV[1] .. '|' .. user
+            local name = redis.call('HGET', hash, field)
+            if name then
+              redis.call('HDEL', hash, field)
+              table.insert(out, room)
+              table.insert(out, user)
+              table.insert(out, name)
+            end
+          end
+        end
+        redis.call('DEL', KEYS[1])
+        redis.call('SREM', KEYS[2], ARGV[1])
+        return out
+        """;
+
     // After a reconnect, StackExchange.Redis resubscribes in the background; reading storage before that finished
     // could miss what is published in between, so the catch-up waits this long (a message published meanwhile is
     // also caught by the gap check of the next one).
@@ -39,9 +68,12 @@ internal sealed partial class RedisBackplane : IBackplane
 
     private readonly RedisOptions _options;
     private readonly ILogger _logger;
+    private bool _started;
     private ConnectionMultiplexer? _redis;
     private IBackplaneReceiver? _receiver;
     private long _publishFailures;
+    private Timer? _liveness;
+    private int _livenessRunning;
 
     public RedisBackplane(RedisOptions options, ILogger<RedisBackplane> logger)
     {
@@ -78,6 +110,112 @@ internal sealed partial class RedisBackplane : IBackplane
             _ = Task.Delay(CatchUpDelay, CancellationToken.None).ContinueWith(_ => receiver.OnReconnected(), TaskScheduler.Default);
         };
         LogStarted(_logger, NodeId, _redis.IsConnected);
+        TimeSpan every = _options.NodeTtl / 3;
+        _liveness = new Timer(static s => _ = ((RedisBackplane)s!).RefreshLivenessAsync(), this, TimeSpan.Zero, every);
+    }
+
+    public void SetRoomMember(string room, string userId, string username, bool present)
+    {
+        try
+        {
+            IDatabase db = _redis!.GetDatabase();
+            RedisKey hash = _options.KeyPrefix + "members:" + room;
+            string field = NodeId + "|" + userId;
+            string record = room + "\n" + userId;
+            if (present)
+            {
+                db.HashSet(hash, field, username, flags: CommandFlags.FireAndForget);
+                db.SetAdd(NodeMembersKey(NodeId), record, CommandFlags.FireAndForget);
+            }
+            else
+            {
+                db.HashDelete(hash, field, CommandFlags.FireAndForget);
+                db.SetRemove(NodeMembersKey(NodeId), record, CommandFlags.FireAndForget);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Redis is down: recorded again after the reconnect (the chat re-records every member then).
+        }
+    }
+
+    public async Task<IReadOnlyList<BackplaneMember>> GetRoomMembersAsync(string room)
+    {
+        IDatabase db = (_redis ?? throw new InvalidOperationException("Start the backplane first.")).GetDatabase();
+        HashEntry[] entries = await db.HashGetAllAsync(_options.KeyPrefix + "members:" + room).ConfigureAwait(false);
+        var members = new List<BackplaneMember>(entries.Length);
+        foreach (HashEntry entry in entries)
+        {
+            string field = entry.Name.ToString();
+            int bar = field.IndexOf('|', StringComparison.Ordinal);
+            if (bar <= 0) continue;
+            string node = field[..bar];
+            if (node == NodeId) continue;
+            members.Add(new BackplaneMember(node, field[(bar + 1)..], entry.Value.ToString()));
+        }
+
+        return members;
+    }
+
+    private RedisKey NodeMembersKey(string node) => _options.KeyPrefix + "node:" + node + ":members";
+
+    // Every NodeTtl/3: this node's liveness key, and the removal of nodes whose key expired (crashed, or cut off
+    // from Redis longer than NodeTtl): their users go offline for everyone within NodeTtl + NodeTtl/3.
+    private async Task RefreshLivenessAsync()
+    {
+        if (Interlocked.Exchange(ref _livenessRunning, 1) != 0) return;
+        try
+        {
+            ConnectionMultiplexer? redis = _redis;
+            if (redis is null || !redis.IsConnected) return;
+            IDatabase db = redis.GetDatabase();
+            RedisKey nodes = _options.KeyPrefix + "nodes";
+            bool existed = await db.KeyExistsAsync(_options.KeyPrefix + "node:" + NodeId).ConfigureAwait(false);
+            await db.StringSetAsync(_options.KeyPrefix + "node:" + NodeId, "1", _options.NodeTtl).ConfigureAwait(false);
+            bool added = await db.SetAddAsync(nodes, NodeId).ConfigureAwait(false);
+            if (!existed && added && _started)
+            {
+                // The others took this node for dead (or Redis lost everything): its records are gone; record again.
+                _receiver!.OnReconnected();
+            }
+
+            _started = true;
+            foreach (RedisValue other in await db.SetMembersAsync(nodes).ConfigureAwait(false))
+            {
+                string node = other.ToString();
+                if (node == NodeId || await db.KeyExistsAsync(_options.KeyPrefix + "node:" + node).ConfigureAwait(false)) continue;
+                RedisResult result = await db.ScriptEvaluateAsync(ExpireNodeScript, [NodeMembersKey(node), nodes], [node, _options.KeyPrefix + "members:"]).ConfigureAwait(false);
+                var records = (RedisResult[])result!;
+                LogNodeExpired(_logger, node, records.Length / 3);
+                for (int i = 0; i + 2 < records.Length; i += 3)
+                {
+                    PublishOffline(node, records[i].ToString(), records[i + 1].ToString(), records[i + 2].ToString());
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Redis is down: next time.
+        }
+        finally
+        {
+            Volatile.Write(ref _livenessRunning, 0);
+        }
+    }
+
+    // presence offline for a user of a dead node, published in that node's name (the receivers count per node).
+    private void PublishOffline(string node, string room, string userId, string username)
+    {
+        SharedFrame frame = WsChat.Core.Shards.Frames.Presence(Encoding.ASCII.GetBytes(room), Encoding.UTF8.GetBytes(username), Encoding.UTF8.GetBytes(userId), online: false);
+        try
+        {
+            Publish(new BackplaneChannel(BackplaneChannelKind.Room, room),
+                WsChat.Core.Backplane.BackplaneEnvelope.Encode(WsChat.Core.Backplane.EnvelopeKind.Presence, node, 0, Encoding.UTF8.GetBytes(userId), frame.Payload));
+        }
+        finally
+        {
+            frame.Release();
+        }
     }
 
     public async Task<IDisposable> SubscribeAsync(BackplaneChannel channel)
@@ -121,6 +259,7 @@ internal sealed partial class RedisBackplane : IBackplane
 
     public async ValueTask DisposeAsync()
     {
+        if (_liveness is not null) await _liveness.DisposeAsync().ConfigureAwait(false);
         if (_redis is not null) await _redis.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -138,6 +277,9 @@ internal sealed partial class RedisBackplane : IBackplane
 
     [LoggerMessage(EventId = 4454, Level = LogLevel.Information, Message = "Id sequence of {Conversation} seeded from storage (newest stored id {Stored}); next id {Id}")]
     private static partial void LogSeeded(ILogger logger, string conversation, long stored, long id);
+
+    [LoggerMessage(EventId = 4455, Level = LogLevel.Warning, Message = "Node {Node} stopped refreshing its liveness key: removed, {Count} room memberships offline")]
+    private static partial void LogNodeExpired(ILogger logger, string node, int count);
 
     private sealed class Subscription(ChannelMessageQueue queue) : IDisposable
     {

@@ -24,6 +24,10 @@ internal sealed class RedisOptions
     /// their way to storage are never given twice. Default 1000.</summary>
     public long SeedMargin { get; init; } = 1000;
 
+    /// <summary><c>NodeTtlMs</c>: a node refreshes its liveness key every third of this; a node whose key expired is
+    /// removed by the others and its users go offline. Default 15 s.</summary>
+    public TimeSpan NodeTtl { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary><c>GapFillDelayMs</c>, <c>GapSkipAfterMs</c>: see <see cref="BackplaneOptions"/> (300, 6000).</summary>
     public BackplaneOptions Gaps { get; init; } = new();
 
@@ -40,6 +44,7 @@ internal sealed class RedisOptions
             ConnectionString = string.IsNullOrWhiteSpace(s["ConnectionString"]) ? null : s["ConnectionString"],
             KeyPrefix = string.IsNullOrEmpty(s["KeyPrefix"]) ? "wschat:" : s["KeyPrefix"]!,
             SeedMargin = Long(s, "SeedMargin", 1000, min: 0),
+            NodeTtl = TimeSpan.FromMilliseconds(Long(s, "NodeTtlMs", 15_000, min: 300)),
             Gaps = new BackplaneOptions
             {
                 GapFillDelay = TimeSpan.FromMilliseconds(Long(s, "GapFillDelayMs", (long)defaults.GapFillDelay.TotalMilliseconds, min: 1)),

@@ -90,8 +90,27 @@ public class ClusterMessagingTests
         await alice.WaitForAsync(m => ClusterMember.Type(m) == "joined", ct, "joined");
         await bob.SendAsync(new { type = "join", room = "lobby" }, ct);
         await bob.WaitForAsync(m => ClusterMember.Type(m) == "joined", ct, "joined");
+        JsonElement bobJoined = await bob.WaitForAsync(m => ClusterMember.Type(m) == "joined", ct, "joined");
+        Assert.That(UserIds(bobJoined), Is.EquivalentTo(new[] { "alice", "bob" }), "joined lists the users of every node");
         await alice.WaitForAsync(m => ClusterMember.Type(m) == "presence" && m.GetProperty("user_id").GetString() == "bob"
             && m.GetProperty("status").GetString() == "online", ct, "bob online");
+        await alice.SendAsync(new { type = "list_users", room = "lobby", @ref = "l1" }, ct);
+        JsonElement users = await alice.WaitForAsync(m => ClusterMember.Type(m) == "users", ct, "users");
+        Assert.That(UserIds(users), Is.EquivalentTo(new[] { "alice", "bob" }));
+
+        // A second connection of bob on alice's node: bob was online already, no second presence there.
+        await using (ClusterMember bob2 = await ClusterMember.ConnectAsync(cluster.Nodes[0], "bob", ct))
+        {
+            await bob2.SendAsync(new { type = "join", room = "lobby" }, ct);
+            await bob2.WaitForAsync(m => ClusterMember.Type(m) == "joined", ct, "joined");
+            await bob2.SendAsync(new { type = "leave", room = "lobby", @ref = "bye" }, ct);
+            await bob2.WaitForAsync(m => ClusterMember.Type(m) == "left", ct, "left");
+        }
+
+        await alice.SendAsync(new { type = "list_users", room = "lobby", @ref = "l2" }, ct);
+        await alice.WaitForAsync(m => ClusterMember.Type(m) == "users" && m.GetProperty("ref").GetString() == "l2", ct, "users");
+        Assert.That(alice.Received.Count(m => ClusterMember.Type(m) == "presence" && m.GetProperty("user_id").GetString() == "bob"), Is.EqualTo(1),
+            "bob stayed online on the other node: one presence online, no offline");
 
         await bob.SendAsync(new { type = "typing", room = "lobby", status = true }, ct);
         await alice.WaitForAsync(m => ClusterMember.Type(m) == "typing" && m.GetProperty("user_id").GetString() == "bob", ct, "bob typing");
@@ -111,5 +130,11 @@ public class ClusterMessagingTests
         await alice.WaitForAsync(m => ClusterMember.Type(m) == "presence" && m.GetProperty("user_id").GetString() == "bob"
             && m.GetProperty("status").GetString() == "offline", ct, "bob offline");
         Assert.That(bob.Received.Where(m => ClusterMember.Type(m) == "typing"), Is.Empty, "typing is not echoed to the typist");
+        await alice.SendAsync(new { type = "list_users", room = "lobby", @ref = "l3" }, ct);
+        JsonElement after = await alice.WaitForAsync(m => ClusterMember.Type(m) == "users" && m.GetProperty("ref").GetString() == "l3", ct, "users");
+        Assert.That(UserIds(after), Is.EqualTo(new[] { "alice" }));
     }
+
+    private static List<string> UserIds(JsonElement message) =>
+        [.. message.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("user_id").GetString()!)];
 }
