@@ -4,6 +4,7 @@
 #   scripts/bench.sh                 # the figures of issue 5 (about 20 minutes on 2 cores)
 #   scripts/bench.sh --quick         # 1,000 connections, short runs: a smoke check of the whole pipeline
 #   BENCH_SERVERS="wschat kestrel" BENCH_SCENARIOS="fanout" scripts/bench.sh
+#   BENCH_SERVERS="wschat wschat-mem"  # wschat as configured by default (SQLite) and with persistence off
 #
 # For each server and scenario: start the server on its own loopback port, wait for /healthz, run a short
 # fanout warm-up (JIT, pools; not recorded), run the scenario with tools/loadgen (--server-pid samples the
@@ -65,16 +66,20 @@ case " $SERVERS " in *" go "*)
 esac
 LOADGEN=(dotnet "$ROOT/tools/loadgen/bin/Release/net10.0/loadgen.dll")
 
-port_of() { case "$1" in wschat) echo 18080 ;; kestrel) echo 18081 ;; go) echo 18082 ;; esac; }
+port_of() { case "$1" in wschat) echo 18080 ;; kestrel) echo 18081 ;; go) echo 18082 ;; wschat-mem) echo 18083 ;; esac; }
 
 SERVER_PID=""
 start_server() {
   local name=$1 port; port=$(port_of "$1")
   case "$name" in
-    wschat)
+    wschat|wschat-mem)
       # Rate limits and per-user caps raised so that wschat does the same work as the baselines, which have none.
+      # wschat: its defaults, messages stored in SQLite (a fresh file per start) before they are fanned out.
+      # wschat-mem: persistence off (Storage:Provider=none), each room keeps its last 100 in memory, like the baselines.
+      local storage=(--WsChat:Storage:SqlitePath="$OUT/wschat-data/$RANDOM$RANDOM.db")
+      [ "$name" = wschat-mem ] && storage=(--WsChat:Storage:Provider=none)
       "${PIN_SERVER[@]}" dotnet "$ROOT/src/WsChat.Host/bin/Release/net10.0/wschat.dll" \
-        --WsChat:Address=127.0.0.1 --WsChat:Port="$port" --WsChat:JwtSecret="$SECRET" \
+        --WsChat:Address=127.0.0.1 --WsChat:Port="$port" --WsChat:JwtSecret="$SECRET" "${storage[@]}" \
         --WsChat:UserRatePerSecond=100000 --WsChat:UserRateBurst=100000 \
         --WsChat:ConnectionRatePerSecond=100000 --WsChat:ConnectionRateBurst=100000 \
         --Logging:LogLevel:Default=Warning >"$OUT/$name.log" 2>&1 &

@@ -26,7 +26,10 @@ internal sealed partial class LoadNode : IAsyncDisposable
     private HdrHistogram.HistogramBase? _handshakeTotal;
     private Task? _driver;
     private double _rate;
-    private long _nextRef;
+    // Refs start at a random point of a 2^52 range, not at 1: the server deduplicates (user, ref) for 2 minutes
+    // (PROTOCOL.md §5), and the same user ids sending ref 1, 2, 3... again in the next run (or the warm-up run
+    // just before) would be acked with the earlier run's ids and not fanned out, showing up as "lost".
+    private long _nextRef = Random.Shared.NextInt64(1, 1L << 52);
     private int _inFlightCycles;
     private int _nextChurnIndex;
 
