@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using WsChat.Net.Http;
+using WsChat.Tests.Support;
 
 namespace WsChat.Benchmarks;
 
@@ -12,22 +13,6 @@ namespace WsChat.Benchmarks;
 [MemoryDiagnoser]
 public class RequestHeadParserBenchmarks
 {
-    private const string BrowserUpgrade =
-        "GET /ws?token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSIsIm5hbWUiOiJhbGljZSIsImV4cCI6MTc2NDA4NzAwMH0.c2lnbmF0dXJl HTTP/1.1\r\n" +
-        "Host: localhost:8080\r\n" +
-        "Connection: Upgrade\r\n" +
-        "Pragma: no-cache\r\n" +
-        "Cache-Control: no-cache\r\n" +
-        "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\r\n" +
-        "Upgrade: websocket\r\n" +
-        "Origin: http://localhost:8080\r\n" +
-        "Sec-WebSocket-Version: 13\r\n" +
-        "Accept-Encoding: gzip, deflate, br, zstd\r\n" +
-        "Accept-Language: en-US,en;q=0.9\r\n" +
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
-        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" +
-        "\r\n";
-
     private readonly HttpRequestHead _head = new();
     private readonly byte[] _response = new byte[256];
     private ReadOnlySequence<byte> _whole;
@@ -36,7 +21,7 @@ public class RequestHeadParserBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        byte[] bytes = Encoding.ASCII.GetBytes(BrowserUpgrade);
+        byte[] bytes = Encoding.ASCII.GetBytes(BrowserRequests.ChromiumUpgrade);
         _whole = new ReadOnlySequence<byte>(bytes);
         _split = TwoSegments(bytes, bytes.Length / 2);
     }

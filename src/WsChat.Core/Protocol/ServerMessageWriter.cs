@@ -71,9 +71,7 @@ internal static partial class ServerMessageWriter
     public static void WritePresence(IBufferWriter<byte> output, ReadOnlySpan<byte> room, ReadOnlySpan<byte> user, ReadOnlySpan<byte> userId, bool online)
     {
         Utf8JsonWriter w = Begin(output, Names.Presence);
-        w.WriteString(Names.Room, room);
-        w.WriteString(Names.User, user);
-        w.WriteString(Names.UserId, userId);
+        WriteRoomUser(w, room, user, userId);
         w.WriteString(Names.Status, online ? Names.Online : Names.Offline);
         End(w);
     }
@@ -82,9 +80,7 @@ internal static partial class ServerMessageWriter
     public static void WriteTyping(IBufferWriter<byte> output, ReadOnlySpan<byte> room, ReadOnlySpan<byte> user, ReadOnlySpan<byte> userId, bool status)
     {
         Utf8JsonWriter w = Begin(output, Names.Typing);
-        w.WriteString(Names.Room, room);
-        w.WriteString(Names.User, user);
-        w.WriteString(Names.UserId, userId);
+        WriteRoomUser(w, room, user, userId);
         w.WriteBoolean(Names.Status, status);
         End(w);
     }
@@ -92,8 +88,7 @@ internal static partial class ServerMessageWriter
     /// <summary><c>{"type":"ack","ref","id","room"}</c>: a room message was stored (§3, §6).</summary>
     public static void WriteAck(IBufferWriter<byte> output, ReadOnlySpan<byte> @ref, long id, ReadOnlySpan<byte> room)
     {
-        Utf8JsonWriter w = Begin(output, Names.Ack);
-        WriteRef(w, @ref);
+        Utf8JsonWriter w = BeginAck(output, @ref);
         w.WriteNumber(Names.Id, id);
         w.WriteString(Names.Room, room);
         End(w);
@@ -105,8 +100,7 @@ internal static partial class ServerMessageWriter
     /// </summary>
     public static void WriteDmAck(IBufferWriter<byte> output, ReadOnlySpan<byte> @ref, long id, ReadOnlySpan<byte> to)
     {
-        Utf8JsonWriter w = Begin(output, Names.Ack);
-        WriteRef(w, @ref);
+        Utf8JsonWriter w = BeginAck(output, @ref);
         w.WriteNumber(Names.Id, id);
         w.WriteString(Names.To, to);
         End(w);
@@ -115,8 +109,7 @@ internal static partial class ServerMessageWriter
     /// <summary><c>{"type":"ack","ref"}</c>: a token refresh was accepted (§2).</summary>
     public static void WriteAck(IBufferWriter<byte> output, ReadOnlySpan<byte> @ref)
     {
-        Utf8JsonWriter w = Begin(output, Names.Ack);
-        WriteRef(w, @ref);
+        Utf8JsonWriter w = BeginAck(output, @ref);
         End(w);
     }
 
@@ -126,8 +119,7 @@ internal static partial class ServerMessageWriter
     /// </summary>
     public static void WriteAck(IBufferWriter<byte> output, ReadOnlySpan<byte> @ref, long expiresAtMs)
     {
-        Utf8JsonWriter w = Begin(output, Names.Ack);
-        WriteRef(w, @ref);
+        Utf8JsonWriter w = BeginAck(output, @ref);
         w.WriteNumber(Names.ExpiresAt, expiresAtMs);
         End(w);
     }
@@ -173,6 +165,22 @@ internal static partial class ServerMessageWriter
         w.WriteStartObject();
         w.WriteString(Names.Type, type);
         return w;
+    }
+
+    // Every ack answers a client request, so each starts with its ref (§4).
+    private static Utf8JsonWriter BeginAck(IBufferWriter<byte> output, ReadOnlySpan<byte> @ref)
+    {
+        Utf8JsonWriter w = Begin(output, Names.Ack);
+        WriteRef(w, @ref);
+        return w;
+    }
+
+    // Presence and typing both say who (user, user_id) did something where (room), in that order (§4).
+    private static void WriteRoomUser(Utf8JsonWriter w, ReadOnlySpan<byte> room, ReadOnlySpan<byte> user, ReadOnlySpan<byte> userId)
+    {
+        w.WriteString(Names.Room, room);
+        w.WriteString(Names.User, user);
+        w.WriteString(Names.UserId, userId);
     }
 
     private static void End(Utf8JsonWriter w)

@@ -48,6 +48,13 @@ internal sealed class ChatHarness : IDisposable
         return client;
     }
 
+    /// <summary>Moves the manual clock on and fires the timers that fell due (auth timeout, token expiry), as a shard loop would.</summary>
+    public void AdvanceTime(TimeSpan by)
+    {
+        Time.Advance(by);
+        Engine.Timers.Advance();
+    }
+
     public string Token(string sub, string? name = null, TimeSpan? lifetime = null) =>
         TestTokens.Mint(sub, name, Time.GetUtcNow() + (lifetime ?? TimeSpan.FromHours(1)), now: Time.GetUtcNow());
 

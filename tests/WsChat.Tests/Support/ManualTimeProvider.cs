@@ -4,7 +4,7 @@ namespace WsChat.Tests.Support;
 
 /// <summary>
 /// A clock whose wall time and timestamps both move only when the test says so. Timers created
-/// from it are never started by the chat in tests (they call SessionTimers.Advance themselves).
+/// from it are never started by the chat in tests (they call SessionTimers.Advance themselves, through ChatHarness.AdvanceTime).
 /// </summary>
 internal sealed class ManualTimeProvider : TimeProvider
 {

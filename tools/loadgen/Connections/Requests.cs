@@ -8,14 +8,14 @@ internal static class Requests
     public static int Join(Span<byte> into, int room, long reference)
     {
         var w = new SpanWriter(into);
-        w.Write("{\"type\":\"join\",\"room\":\"r"u8); w.Write(room); w.Write("\",\"ref\":\""u8); w.Write(reference); w.Write("\"}"u8);
+        w.Write("{\"type\":\"join\",\"room\":\"r"u8); w.Write(room); w.Write("\""u8); w.EndWithRef(reference);
         return w.Length;
     }
 
     public static int Leave(Span<byte> into, int room, long reference)
     {
         var w = new SpanWriter(into);
-        w.Write("{\"type\":\"leave\",\"room\":\"r"u8); w.Write(room); w.Write("\",\"ref\":\""u8); w.Write(reference); w.Write("\"}"u8);
+        w.Write("{\"type\":\"leave\",\"room\":\"r"u8); w.Write(room); w.Write("\""u8); w.EndWithRef(reference);
         return w.Length;
     }
 
@@ -25,7 +25,7 @@ internal static class Requests
         var w = new SpanWriter(into);
         w.Write("{\"type\":\"message\",\"room\":\"r"u8); w.Write(room); w.Write("\",\"text\":\""u8);
         w.Text(textSize, timestamp);
-        w.Write("\",\"ref\":\""u8); w.Write(reference); w.Write("\"}"u8);
+        w.Write("\""u8); w.EndWithRef(reference);
         return w.Length;
     }
 
@@ -34,7 +34,7 @@ internal static class Requests
         var w = new SpanWriter(into);
         w.Write("{\"type\":\"dm\",\"to\":\"u"u8); w.Write(toIndex); w.Write("\",\"text\":\""u8);
         w.Text(textSize, timestamp);
-        w.Write("\",\"ref\":\""u8); w.Write(reference); w.Write("\"}"u8);
+        w.Write("\""u8); w.EndWithRef(reference);
         return w.Length;
     }
 
@@ -43,7 +43,7 @@ internal static class Requests
         var w = new SpanWriter(into);
         w.Write("{\"type\":\"history\",\"room\":\"r"u8); w.Write(room); w.Write("\",\"limit\":"u8); w.Write(limit);
         if (before > 0) { w.Write(",\"before\":"u8); w.Write(before); }
-        w.Write(",\"ref\":\""u8); w.Write(reference); w.Write("\"}"u8);
+        w.EndWithRef(reference);
         return w.Length;
     }
 
@@ -65,6 +65,14 @@ internal static class Requests
         {
             Utf8Formatter.TryFormat(value, _span[Length..], out int written);
             Length += written;
+        }
+
+        // Every request carries a ref, last, so that its ack or error can be matched (PROTOCOL.md §3).
+        public void EndWithRef(long reference)
+        {
+            Write(",\"ref\":\""u8);
+            Write(reference);
+            Write("\"}"u8);
         }
 
         public void Text(int size, long timestamp)

@@ -51,9 +51,7 @@ public class ChatClientReconnectTests
     {
         await using ClientTestServer server = await ClientTestServer.StartAsync();
         FakeTimeProvider clock = ClientTestServer.FakeClock();
-        await using var alice = new ChatClient(server.ClientOptions("u-alice", time: clock));
-        var events = new ClientEvents(alice);
-        await alice.ConnectAsync(ct);
+        var (alice, events) = await server.ConnectRecordedAsync("u-alice", ct, time: clock);
 
         server.CloseConnectionOf(alice, WebSocketCloseCode.PolicyViolation, "slow consumer");
 
@@ -76,9 +74,7 @@ public class ChatClientReconnectTests
     {
         await using ClientTestServer server = await ClientTestServer.StartAsync();
         FakeTimeProvider clock = ClientTestServer.FakeClock();
-        await using var alice = new ChatClient(server.ClientOptions("u-alice", time: clock));
-        var events = new ClientEvents(alice);
-        await alice.ConnectAsync(ct);
+        var (alice, events) = await server.ConnectRecordedAsync("u-alice", ct, time: clock);
         await using ChatClient bob = await server.ConnectAsync("u-bob", ct);
         await alice.JoinAsync("r", ct);
         await bob.JoinAsync("r", ct);
@@ -108,9 +104,7 @@ public class ChatClientReconnectTests
     {
         await using ClientTestServer server = await ClientTestServer.StartAsync(configure: o => o.ReplayLimit = 2);
         FakeTimeProvider clock = ClientTestServer.FakeClock();
-        await using var alice = new ChatClient(server.ClientOptions("u-alice", time: clock));
-        var events = new ClientEvents(alice);
-        await alice.ConnectAsync(ct);
+        var (alice, events) = await server.ConnectRecordedAsync("u-alice", ct, time: clock);
         await using ChatClient bob = await server.ConnectAsync("u-bob", ct);
         await alice.JoinAsync("r", ct);
         await bob.JoinAsync("r", ct);
@@ -163,9 +157,7 @@ public class ChatClientReconnectTests
     {
         await using ClientTestServer server = await ClientTestServer.StartAsync();
         FakeTimeProvider clock = ClientTestServer.FakeClock();
-        await using var alice = new ChatClient(server.ClientOptions("u-alice", time: clock));
-        var events = new ClientEvents(alice);
-        await alice.ConnectAsync(ct);
+        var (alice, events) = await server.ConnectRecordedAsync("u-alice", ct, time: clock);
         await alice.JoinAsync("r", ct);
 
         server.CloseConnectionOf(alice, WebSocketCloseCode.GoingAway);
@@ -194,9 +186,7 @@ public class ChatClientReconnectTests
         var store = new ControllableMessageStore();
         await using ClientTestServer server = await ClientTestServer.StartAsync(store);
         FakeTimeProvider clock = ClientTestServer.FakeClock();
-        await using var alice = new ChatClient(server.ClientOptions("u-alice", time: clock));
-        var events = new ClientEvents(alice);
-        await alice.ConnectAsync(ct);
+        var (alice, events) = await server.ConnectRecordedAsync("u-alice", ct, time: clock);
         await using ChatClient bob = await server.ConnectAsync("u-bob", ct);
         var bobEvents = new ClientEvents(bob);
         await alice.JoinAsync("r", ct);

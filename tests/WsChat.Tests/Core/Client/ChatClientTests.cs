@@ -33,9 +33,7 @@ public class ChatClientTests
         await using ClientTestServer server = await ClientTestServer.StartAsync();
         await using ChatClient bob = await server.ConnectAsync("u-bob", ct, "bob");
         await bob.JoinAsync("lobby", ct);
-        await using var alice = new ChatClient(server.ClientOptions("u-alice", "alice"));
-        var events = new ClientEvents(alice);
-        await alice.ConnectAsync(ct);
+        var (alice, events) = await server.ConnectRecordedAsync("u-alice", ct, "alice");
 
         ChatJoined joined = await alice.JoinAsync("lobby", ct);
 
@@ -52,10 +50,8 @@ public class ChatClientTests
     public async Task SendAsync_JoinedRoom_AckIdIsTheIdEveryMemberReceives(CancellationToken ct)
     {
         await using ClientTestServer server = await ClientTestServer.StartAsync();
-        await using ChatClient alice = await server.ConnectAsync("u-alice", ct, "alice");
-        await using ChatClient bob = await server.ConnectAsync("u-bob", ct, "bob");
-        var aliceEvents = new ClientEvents(alice);
-        var bobEvents = new ClientEvents(bob);
+        var (alice, aliceEvents) = await server.ConnectRecordedAsync("u-alice", ct, "alice");
+        var (bob, bobEvents) = await server.ConnectRecordedAsync("u-bob", ct, "bob");
         await alice.JoinAsync("r", ct);
         await bob.JoinAsync("r", ct);
 
@@ -144,10 +140,8 @@ public class ChatClientTests
     public async Task SendDmAsync_OnlineUser_BothSeeItAndHistoryHasIt(CancellationToken ct)
     {
         await using ClientTestServer server = await ClientTestServer.StartAsync();
-        await using ChatClient alice = await server.ConnectAsync("u-alice", ct, "alice");
-        await using ChatClient bob = await server.ConnectAsync("u-bob", ct, "bob");
-        var aliceEvents = new ClientEvents(alice);
-        var bobEvents = new ClientEvents(bob);
+        var (alice, aliceEvents) = await server.ConnectRecordedAsync("u-alice", ct, "alice");
+        var (bob, bobEvents) = await server.ConnectRecordedAsync("u-bob", ct, "bob");
 
         long id = await alice.SendDmAsync("u-bob", "psst", ct);
 
@@ -198,10 +192,8 @@ public class ChatClientTests
     public async Task TypingAsync_OtherMembersSeeIt_AndARoomNotJoinedRaisesErrorReceived(CancellationToken ct)
     {
         await using ClientTestServer server = await ClientTestServer.StartAsync();
-        await using ChatClient alice = await server.ConnectAsync("u-alice", ct, "alice");
-        await using ChatClient bob = await server.ConnectAsync("u-bob", ct, "bob");
-        var aliceEvents = new ClientEvents(alice);
-        var bobEvents = new ClientEvents(bob);
+        var (alice, aliceEvents) = await server.ConnectRecordedAsync("u-alice", ct, "alice");
+        var (bob, bobEvents) = await server.ConnectRecordedAsync("u-bob", ct, "bob");
         await alice.JoinAsync("r", ct);
         await bob.JoinAsync("r", ct);
 

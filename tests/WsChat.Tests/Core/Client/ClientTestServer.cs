@@ -16,6 +16,8 @@ namespace WsChat.Tests.Core.Client;
 /// </summary>
 internal sealed class ClientTestServer : IAsyncDisposable
 {
+    private readonly List<ChatClient> _recordedClients = [];
+
     private ClientTestServer(ChatServer server) => Server = server;
 
     public ChatServer Server { get; }
@@ -52,6 +54,19 @@ internal sealed class ClientTestServer : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// A connected client whose events are recorded from before it connects (so its first state change is seen),
+    /// with <paramref name="time"/> as its clock; disposed with the server, before it.
+    /// </summary>
+    public async Task<(ChatClient Client, ClientEvents Events)> ConnectRecordedAsync(string userId, CancellationToken ct, string? name = null, TimeProvider? time = null)
+    {
+        var client = new ChatClient(ClientOptions(userId, name, time));
+        _recordedClients.Add(client);
+        var events = new ClientEvents(client);
+        await client.ConnectAsync(ct);
+        return (client, events);
+    }
+
     /// <summary>A fake clock for clients whose reconnect the test holds until it advances the clock.</summary>
     public static FakeTimeProvider FakeClock() => new(DateTimeOffset.UtcNow);
 
@@ -63,7 +78,11 @@ internal sealed class ClientTestServer : IAsyncDisposable
         connection!.Close(code, reason);
     }
 
-    public async ValueTask DisposeAsync() => await Server.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        foreach (ChatClient client in _recordedClients) await client.DisposeAsync();
+        await Server.DisposeAsync();
+    }
 
     /// <summary>The server settings a test may change.</summary>
     internal sealed class ChatServerOptionsBuilder

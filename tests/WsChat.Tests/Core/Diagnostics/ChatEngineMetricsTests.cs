@@ -98,8 +98,7 @@ public class ChatEngineMetricsTests
     {
         using var chat = new ChatHarness();
         var idle = chat.Open();
-        chat.Time.Advance(chat.Options.AuthTimeout + TimeSpan.FromSeconds(1));
-        chat.Engine.Timers.Advance();
+        chat.AdvanceTime(chat.Options.AuthTimeout + TimeSpan.FromSeconds(1));
         Assert.That(idle.Connection.CloseCode, Is.Not.Null);
         Assert.That(chat.Engine.Metrics.AuthFailures(Array.IndexOf(ChatErrorLabels.AuthFailureReasons, "timeout")), Is.EqualTo(1));
     }

@@ -44,6 +44,13 @@ public abstract class MessageStoreContractTests
 
     protected static long[] Ids(MessagePage page) => [.. page.Messages.Select(m => m.Id)];
 
+    // One assertion per page: its ids (oldest first) and whether messages were left out past the limit.
+    protected static void AssertPage(MessagePage page, long[] ids, bool hasMore) => Assert.Multiple(() =>
+    {
+        Assert.That(Ids(page), Is.EqualTo(ids));
+        Assert.That(page.HasMore, Is.EqualTo(hasMore));
+    });
+
     protected static long[] Range(long from, long to) => [.. Enumerable.Range((int)from, (int)(to - from + 1)).Select(i => (long)i)];
 
     [Test]
@@ -116,11 +123,7 @@ public abstract class MessageStoreContractTests
     {
         await AppendRangeAsync(General, 1, 10);
         MessagePage page = await Store.ReadHistoryAsync(General, null, 4, CancellationToken.None);
-        Assert.Multiple(() =>
-        {
-            Assert.That(Ids(page), Is.EqualTo(Range(7, 10)));
-            Assert.That(page.HasMore, Is.True);
-        });
+        AssertPage(page, Range(7, 10), hasMore: true);
     }
 
     [Test]
@@ -151,11 +154,7 @@ public abstract class MessageStoreContractTests
     {
         await AppendRangeAsync(General, 1, 5);
         MessagePage page = await Store.ReadHistoryAsync(General, null, 5, CancellationToken.None);
-        Assert.Multiple(() =>
-        {
-            Assert.That(Ids(page), Is.EqualTo(Range(1, 5)));
-            Assert.That(page.HasMore, Is.False);
-        });
+        AssertPage(page, Range(1, 5), hasMore: false);
     }
 
     [Test]
@@ -163,11 +162,7 @@ public abstract class MessageStoreContractTests
     {
         await AppendRangeAsync(General, 1, 5);
         MessagePage page = await Store.ReadHistoryAsync(General, null, 4, CancellationToken.None);
-        Assert.Multiple(() =>
-        {
-            Assert.That(Ids(page), Is.EqualTo(Range(2, 5)));
-            Assert.That(page.HasMore, Is.True);
-        });
+        AssertPage(page, Range(2, 5), hasMore: true);
     }
 
     [Test]
@@ -175,11 +170,7 @@ public abstract class MessageStoreContractTests
     {
         await AppendRangeAsync(General, 3, 5);
         MessagePage page = await Store.ReadHistoryAsync(General, 3, 10, CancellationToken.None);
-        Assert.Multiple(() =>
-        {
-            Assert.That(page.Messages, Is.Empty);
-            Assert.That(page.HasMore, Is.False);
-        });
+        AssertPage(page, [], hasMore: false);
     }
 
     [Test]
@@ -196,11 +187,7 @@ public abstract class MessageStoreContractTests
     {
         await AppendRangeAsync(General, 1, 3);
         MessagePage page = await Store.ReadHistoryAsync(ConversationKey.Room("nobody-here"), null, 10, CancellationToken.None);
-        Assert.Multiple(() =>
-        {
-            Assert.That(page.Messages, Is.Empty);
-            Assert.That(page.HasMore, Is.False);
-        });
+        AssertPage(page, [], hasMore: false);
     }
 
     [Test]
@@ -212,11 +199,7 @@ public abstract class MessageStoreContractTests
     {
         await AppendRangeAsync(General, 1, 20);
         MessagePage page = await Store.ReadSinceAsync(General, 15, 1000, CancellationToken.None);
-        Assert.Multiple(() =>
-        {
-            Assert.That(Ids(page), Is.EqualTo(Range(16, 20)));
-            Assert.That(page.HasMore, Is.False);
-        });
+        AssertPage(page, Range(16, 20), hasMore: false);
     }
 
     [Test]
@@ -224,11 +207,7 @@ public abstract class MessageStoreContractTests
     {
         await AppendRangeAsync(General, 1, 1000, 250);
         MessagePage page = await Store.ReadSinceAsync(General, 0, 1000, CancellationToken.None);
-        Assert.Multiple(() =>
-        {
-            Assert.That(Ids(page), Is.EqualTo(Range(1, 1000)));
-            Assert.That(page.HasMore, Is.False);
-        });
+        AssertPage(page, Range(1, 1000), hasMore: false);
     }
 
     [Test]
@@ -236,11 +215,7 @@ public abstract class MessageStoreContractTests
     {
         await AppendRangeAsync(General, 1, 1001, 250);
         MessagePage page = await Store.ReadSinceAsync(General, 0, 1000, CancellationToken.None);
-        Assert.Multiple(() =>
-        {
-            Assert.That(Ids(page), Is.EqualTo(Range(2, 1001)));
-            Assert.That(page.HasMore, Is.True);
-        });
+        AssertPage(page, Range(2, 1001), hasMore: true);
     }
 
     [Test]
@@ -248,11 +223,7 @@ public abstract class MessageStoreContractTests
     {
         await AppendRangeAsync(General, 1, 5);
         MessagePage page = await Store.ReadSinceAsync(General, 5, 1000, CancellationToken.None);
-        Assert.Multiple(() =>
-        {
-            Assert.That(page.Messages, Is.Empty);
-            Assert.That(page.HasMore, Is.False);
-        });
+        AssertPage(page, [], hasMore: false);
     }
 
     [Test]

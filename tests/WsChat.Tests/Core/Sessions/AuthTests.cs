@@ -68,11 +68,9 @@ public class AuthTests : ChatHarnessFixture
     public void AuthTimeout_NoAuth_Close1008AtTheDeadlineNotBefore()
     {
         var client = Chat.Open();
-        Chat.Time.Advance(TimeSpan.FromSeconds(9.8));
-        Chat.Engine.Timers.Advance();
+        Chat.AdvanceTime(TimeSpan.FromSeconds(9.8));
         Assert.That(client.Connection.CloseCode, Is.Null);
-        Chat.Time.Advance(TimeSpan.FromSeconds(0.3));
-        Chat.Engine.Timers.Advance();
+        Chat.AdvanceTime(TimeSpan.FromSeconds(0.3));
         Assert.That(client.Connection.CloseCode, Is.EqualTo(WebSocketCloseCode.PolicyViolation));
         Assert.That(client.Connection.CloseReason, Is.EqualTo("authentication timeout"));
     }
@@ -82,8 +80,7 @@ public class AuthTests : ChatHarnessFixture
     {
         var client = Chat.Open();
         client.Send($$"""{"type":"auth","token":"{{Chat.Token("u1")}}"}""");
-        Chat.Time.Advance(TimeSpan.FromSeconds(11));
-        Chat.Engine.Timers.Advance();
+        Chat.AdvanceTime(TimeSpan.FromSeconds(11));
         Assert.That(client.Connection.CloseCode, Is.Null);
     }
 
@@ -93,11 +90,9 @@ public class AuthTests : ChatHarnessFixture
         var client = Chat.Open();
         client.Send($$"""{"type":"auth","token":"{{Chat.Token("u1", lifetime: TimeSpan.FromMinutes(5))}}"}""");
         client.Take();
-        Chat.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(28));
-        Chat.Engine.Timers.Advance();
+        Chat.AdvanceTime(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(28));
         Assert.That(client.Connection.CloseCode, Is.Null, "within the clock skew");
-        Chat.Time.Advance(TimeSpan.FromSeconds(3));
-        Chat.Engine.Timers.Advance();
+        Chat.AdvanceTime(TimeSpan.FromSeconds(3));
         Assert.That(client.Connection.CloseCode, Is.EqualTo(WebSocketCloseCode.PolicyViolation));
         Assert.That(client.Connection.CloseReason, Is.EqualTo("token expired"));
     }
@@ -115,11 +110,9 @@ public class AuthTests : ChatHarnessFixture
         Assert.That(ack.GetProperty("type").GetString(), Is.EqualTo("ack"));
         Assert.That(ack.GetProperty("ref").GetString(), Is.EqualTo("r1"));
         Assert.That(ack.GetProperty("expires_at").GetInt64(), Is.EqualTo(freshExp));
-        Chat.Time.Advance(TimeSpan.FromMinutes(6));
-        Chat.Engine.Timers.Advance();
+        Chat.AdvanceTime(TimeSpan.FromMinutes(6));
         Assert.That(client.Connection.CloseCode, Is.Null, "the old expiry no longer applies");
-        Chat.Time.Advance(TimeSpan.FromMinutes(5));
-        Chat.Engine.Timers.Advance();
+        Chat.AdvanceTime(TimeSpan.FromMinutes(5));
         Assert.That(client.Connection.CloseReason, Is.EqualTo("token expired"));
     }
 
@@ -156,8 +149,7 @@ public class AuthTests : ChatHarnessFixture
         JsonElement error = client.Single();
         Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("unauthenticated"));
         Assert.That(client.Connection.CloseCode, Is.Null, "a failed refresh does not close");
-        Chat.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(31));
-        Chat.Engine.Timers.Advance();
+        Chat.AdvanceTime(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(31));
         Assert.That(client.Connection.CloseReason, Is.EqualTo("token expired"));
     }
 

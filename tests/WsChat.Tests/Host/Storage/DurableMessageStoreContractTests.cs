@@ -10,7 +10,12 @@ namespace WsChat.Tests.Host.Storage;
 public abstract class DurableMessageStoreContractTests : MessageStoreContractTests
 {
     /// <summary>A new store instance over the same database (as after a process restart), initialised.</summary>
-    protected abstract Task<IMessageStore> OpenAgainAsync();
+    protected async Task<IMessageStore> OpenAgainAsync()
+    {
+        IMessageStore store = CreateUninitialised();
+        await store.InitializeAsync(CancellationToken.None);
+        return store;
+    }
 
     /// <summary>The versions recorded in the schema version table, in order.</summary>
     protected abstract Task<int[]> ReadSchemaVersionsAsync();

@@ -29,13 +29,6 @@ public sealed class PostgresMessageStoreTests : DurableMessageStoreContractTests
         return await OpenAgainAsync();
     }
 
-    protected override async Task<IMessageStore> OpenAgainAsync()
-    {
-        IMessageStore store = CreateUninitialised();
-        await store.InitializeAsync(CancellationToken.None);
-        return store;
-    }
-
     protected override IMessageStore CreateUninitialised() =>
         new PostgresMessageStore(new PostgresMessageStoreOptions { ConnectionString = _connectionString }, NullLogger<PostgresMessageStore>.Instance);
 

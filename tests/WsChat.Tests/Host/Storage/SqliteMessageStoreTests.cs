@@ -20,13 +20,6 @@ public sealed class SqliteMessageStoreTests : DurableMessageStoreContractTests
         return await OpenAgainAsync();
     }
 
-    protected override async Task<IMessageStore> OpenAgainAsync()
-    {
-        IMessageStore store = CreateUninitialised();
-        await store.InitializeAsync(CancellationToken.None);
-        return store;
-    }
-
     protected override IMessageStore CreateUninitialised() =>
         new SqliteMessageStore(new SqliteMessageStoreOptions { Path = DbPath }, NullLogger<SqliteMessageStore>.Instance);
 

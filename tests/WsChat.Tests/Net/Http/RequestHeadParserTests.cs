@@ -53,20 +53,20 @@ public class RequestHeadParserTests
         Assert.That(head.TryGetHeader("Missing"u8, out _), Is.False);
     }
 
-    [TestCaseSource(typeof(Segmentations), nameof(Segmentations.OfText), new object[] { WebSocketHandshakeTests.BrowserUpgrade })]
+    [TestCaseSource(typeof(Segmentations), nameof(Segmentations.OfText), new object[] { BrowserRequests.ChromiumUpgrade })]
     public void TryParse_BrowserUpgradeRequest_ParsesEveryHeader(ReadOnlySequence<byte> input)
     {
         using var head = new HttpRequestHead();
         Assert.That(RequestHeadParser.TryParse(input, head, out int length, out _), Is.EqualTo(OperationStatus.Done));
-        Assert.That(length, Is.EqualTo(WebSocketHandshakeTests.BrowserUpgrade.Length));
+        Assert.That(length, Is.EqualTo(BrowserRequests.ChromiumUpgrade.Length));
         Assert.That(head.HeaderCount, Is.EqualTo(12));
-        Assert.That(head.GetQueryParameter("token"), Is.EqualTo("abc.def-ghi"));
+        Assert.That(head.GetQueryParameter("token"), Is.EqualTo(BrowserRequests.UpgradeToken));
     }
 
     [Test]
     public void TryParse_EveryPrefixOfAValidHead_NeedsMoreData()
     {
-        byte[] bytes = Encoding.ASCII.GetBytes(WebSocketHandshakeTests.BrowserUpgrade);
+        byte[] bytes = Encoding.ASCII.GetBytes(BrowserRequests.ChromiumUpgrade);
         for (int n = 0; n < bytes.Length; n++)
         {
             using var head = new HttpRequestHead();
@@ -347,7 +347,7 @@ public class RequestHeadParserTests
     public void TryParse_ReusedHead_HoldsOnlyTheLatestRequest()
     {
         using var head = new HttpRequestHead();
-        RequestHeadParser.TryParse(Segmentations.Whole(Encoding.ASCII.GetBytes(WebSocketHandshakeTests.BrowserUpgrade)), head, out _, out _);
+        RequestHeadParser.TryParse(Segmentations.Whole(Encoding.ASCII.GetBytes(BrowserRequests.ChromiumUpgrade)), head, out _, out _);
         Assert.That(RequestHeadParser.TryParse(Segmentations.Whole("GET /b HTTP/1.1\r\nHost: b\r\n\r\n"u8), head, out _, out _), Is.EqualTo(OperationStatus.Done));
         Assert.That(Encoding.ASCII.GetString(head.Path), Is.EqualTo("/b"));
         Assert.That(head.HeaderCount, Is.EqualTo(1));
@@ -360,8 +360,8 @@ public class RequestHeadParserTests
     [Test]
     public void TryParse_ReusedHead_AllocatesNothing()
     {
-        ReadOnlySequence<byte> whole = Segmentations.Whole(Encoding.ASCII.GetBytes(WebSocketHandshakeTests.BrowserUpgrade));
-        ReadOnlySequence<byte> split = Segmentations.Split(Encoding.ASCII.GetBytes(WebSocketHandshakeTests.BrowserUpgrade), 200);
+        ReadOnlySequence<byte> whole = Segmentations.Whole(Encoding.ASCII.GetBytes(BrowserRequests.ChromiumUpgrade));
+        ReadOnlySequence<byte> split = Segmentations.Split(Encoding.ASCII.GetBytes(BrowserRequests.ChromiumUpgrade), 200);
         var head = new HttpRequestHead();
         void ParseBoth()
         {

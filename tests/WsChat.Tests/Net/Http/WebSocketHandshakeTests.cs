@@ -7,23 +7,6 @@ namespace WsChat.Tests.Net.Http;
 
 public class WebSocketHandshakeTests
 {
-    // A Chromium upgrade request (headers in the order and form Chrome 131 sends them).
-    internal const string BrowserUpgrade =
-        "GET /ws?token=abc.def-ghi HTTP/1.1\r\n" +
-        "Host: localhost:8080\r\n" +
-        "Connection: Upgrade\r\n" +
-        "Pragma: no-cache\r\n" +
-        "Cache-Control: no-cache\r\n" +
-        "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\r\n" +
-        "Upgrade: websocket\r\n" +
-        "Origin: http://localhost:8080\r\n" +
-        "Sec-WebSocket-Version: 13\r\n" +
-        "Accept-Encoding: gzip, deflate, br, zstd\r\n" +
-        "Accept-Language: en-US,en;q=0.9\r\n" +
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
-        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" +
-        "\r\n";
-
     internal static HttpRequestHead Parse(string head)
     {
         var request = new HttpRequestHead();
@@ -77,7 +60,7 @@ public class WebSocketHandshakeTests
     }
 
     [Test]
-    public void Validate_BrowserUpgrade_IsAccepted() => Assert.That(Validate(BrowserUpgrade), Is.EqualTo(HandshakeResult.Accepted));
+    public void Validate_BrowserUpgrade_IsAccepted() => Assert.That(Validate(BrowserRequests.ChromiumUpgrade), Is.EqualTo(HandshakeResult.Accepted));
 
     [Test]
     public void Validate_MinimalUpgradeWithoutOrigin_IsAccepted() => Assert.That(Validate(Upgrade()), Is.EqualTo(HandshakeResult.Accepted));
@@ -188,7 +171,7 @@ public class WebSocketHandshakeTests
     [Test]
     public void WriteSwitchingProtocols_BrowserUpgrade_Writes101WithAccept()
     {
-        using HttpRequestHead request = Parse(BrowserUpgrade);
+        using HttpRequestHead request = Parse(BrowserRequests.ChromiumUpgrade);
         var buffer = new byte[256];
         int written = WebSocketHandshake.WriteSwitchingProtocols(request, buffer);
         Assert.That(written, Is.EqualTo(WebSocketHandshake.SwitchingProtocolsLength));
@@ -199,14 +182,14 @@ public class WebSocketHandshakeTests
     [Test]
     public void WriteSwitchingProtocols_DestinationTooShort_Throws()
     {
-        using HttpRequestHead request = Parse(BrowserUpgrade);
+        using HttpRequestHead request = Parse(BrowserRequests.ChromiumUpgrade);
         Assert.That(() => WebSocketHandshake.WriteSwitchingProtocols(request, new byte[128]), Throws.ArgumentException);
     }
 
     [Test]
     public void ValidateAndWrite101_AllocateNothing()
     {
-        using HttpRequestHead request = Parse(BrowserUpgrade);
+        using HttpRequestHead request = Parse(BrowserRequests.ChromiumUpgrade);
         var buffer = new byte[256];
         WebSocketHandshake.Validate(request, OriginPolicy.SameHostOnly);
         WebSocketHandshake.WriteSwitchingProtocols(request, buffer);
