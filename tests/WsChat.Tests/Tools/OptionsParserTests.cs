@@ -33,6 +33,26 @@ public class OptionsParserTests
         Assert.That(error, Is.Not.Empty);
     }
 
+    [TestCase("ws://127.0.0.1:9000/ws,ws://10.0.0.1:9001/ws")]
+    [TestCase("ws://127.0.0.1:9000/ws,")]
+    [TestCase("ws://127.0.0.1:9000/ws,,ws://127.0.0.1:9001/ws")]
+    public void TryParse_SeveralUrlsOneBad_IsRefused(string urls)
+    {
+        Assert.That(OptionsParser.TryParse(["idle", urls, "--anonymous"], out _, out string? error), Is.False);
+        Assert.That(error, Is.Not.Empty);
+    }
+
+    [Test]
+    public void TryParse_SeveralUrls_ConnectionsGoRoundRobin()
+    {
+        Assert.That(OptionsParser.TryParse(["idle", "ws://127.0.0.1:9000/ws, ws://127.0.0.2:9001/ws", "--anonymous"], out LoadOptions o, out string? error), Is.True, error);
+        Assert.That(o.Urls.Select(u => u.Port), Is.EqualTo(new[] { 9000, 9001 }));
+        Assert.That(o.Url.Port, Is.EqualTo(9000));
+        var identity = new WsChat.LoadGen.Connections.Identity(o.Urls, secret: null);
+        Assert.That(Enumerable.Range(0, 5).Select(i => identity.UrlFor(i).Port), Is.EqualTo(new[] { 9000, 9001, 9000, 9001, 9000 }));
+        Assert.That(identity.UrlFor(3).Query, Is.EqualTo("?user=u3"));
+    }
+
     [TestCase("10.0.0.1")]
     [TestCase("127.0.0.5-127.0.0.1")]
     [TestCase("127.0.0.1-10.0.0.1")]

@@ -30,6 +30,9 @@ internal sealed record LoadOptions
 {
     public ScenarioKind Scenario { get; init; } = ScenarioKind.Fanout;
     public Uri Url { get; init; } = new("ws://127.0.0.1:8080/ws");
+    /// <summary>Every URL given (the first is <see cref="Url"/>): connection i goes to the one at i mod count,
+    /// so the connections of one run spread evenly over the nodes of a cluster.</summary>
+    public IReadOnlyList<Uri> Urls { get; init; } = [];
     public string? Secret { get; init; }
     public bool Anonymous { get; init; }
     public int Connections { get; init; } = 100;

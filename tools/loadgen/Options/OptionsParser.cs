@@ -10,7 +10,8 @@ internal static class OptionsParser
         usage: loadgen SCENARIO URL [options]
                loadgen report RESULT.json...     (markdown tables of --json results, one row per server)
           SCENARIO               idle | fanout | churn | dm | history
-          URL                    ws://127.0.0.1:8080/ws (loopback only)
+          URL                    ws://127.0.0.1:8080/ws (loopback only); several, comma-separated, spread the
+                                 connections round-robin over the nodes of a cluster (connection i → URL i mod n)
           --secret S             mint HS256 tokens (sub=u<i>, name=u<i>, 1 h) signed with S, sent as ?token=
           --anonymous            connect as ?user=u<i> instead (server in development mode)
           --connections N        connections to hold (default 100)
@@ -85,7 +86,8 @@ internal static class OptionsParser
                 throw new FormatException($"unknown scenario '{positional[0]}'");
             }
 
-            options = options with { Scenario = scenario, Url = ParseUrl(positional[1]) };
+            Uri[] urls = [.. positional[1].Split(',', StringSplitOptions.TrimEntries).Select(ParseUrl)];
+            options = options with { Scenario = scenario, Url = urls[0], Urls = urls };
             Validate(options);
             return true;
         }

@@ -87,7 +87,7 @@ internal sealed partial class Coordinator(LoadOptions options, IReadOnlyList<INo
         {
             Scenario = options.Scenario.ToString().ToLowerInvariant(),
             Label = options.Label,
-            Url = options.Url.GetLeftPart(UriPartial.Path),
+            Url = string.Join(",", (options.Urls.Count > 0 ? options.Urls : [options.Url]).Select(u => u.GetLeftPart(UriPartial.Path))),
             StartedUtc = startedUtc,
             Settings = new RunSettings(options.Connections, options.Rooms, options.EffectiveSenders, options.Rate,
                 options.Ramp is { } r ? FormattableString.Invariant($"{r.Start}:{r.Step}:{r.StepSeconds}") : null,

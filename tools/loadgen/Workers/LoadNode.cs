@@ -37,7 +37,7 @@ internal sealed partial class LoadNode : IAsyncDisposable
     {
         _options = options;
         _factory = factory;
-        _identity = new Identity(options.Url, options.Secret);
+        _identity = new Identity(options.Urls.Count > 0 ? options.Urls : [options.Url], options.Secret);
         _counters = new NodeCounters(options.Rooms);
         _nextChurnIndex = options.Connections + Math.Max(0, options.WorkerIndex);
     }
