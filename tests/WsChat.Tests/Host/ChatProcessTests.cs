@@ -1,21 +1,19 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using WsChat.Tests.Support;
 
 namespace WsChat.Tests.Host;
 
 /// <summary>The real wschat process and the chat: /ws, the token command, the secret check, SIGTERM → 1001 → exit 0.</summary>
 [CancelAfter(90_000)]
-public partial class ChatProcessTests
+public class ChatProcessTests
 {
     [Test]
     public async Task Process_WithoutSecret_RefusesToStartWithAClearMessage(CancellationToken ct)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(HostProcessTests.WschatDll());
+        info.ArgumentList.Add(WsChatProcess.ServerAssembly);
         info.ArgumentList.Add("--WsChat:Port=0");
         info.ArgumentList.Add("--WsChat:JwtSecret=too-short");
         using Process process = Process.Start(info)!;
@@ -32,7 +30,7 @@ public partial class ChatProcessTests
         // A PostgreSQL port where nothing listens: every attempt is refused at once.
         int deadPort = FreeTcpPort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(HostProcessTests.WschatDll());
+        info.ArgumentList.Add(WsChatProcess.ServerAssembly);
         info.ArgumentList.Add("--WsChat:Address=127.0.0.1");
         info.ArgumentList.Add("--WsChat:Port=0");
         info.ArgumentList.Add("--WsChat:JwtSecret=" + TestTokens.Secret);
@@ -63,54 +61,35 @@ public partial class ChatProcessTests
         string token = await RunTokenCommandAsync(ct, "--user", "u42", "--name", "Ada");
         Assert.That(token.Split('.'), Has.Length.EqualTo(3));
 
-        using Process process = HostProcessTests.StartWschat("--WsChat:Address=127.0.0.1", "--WsChat:Port=0");
-        var output = new StringBuilder();
-        var port = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
+        using var wschat = WsChatChildProcess.Start("--WsChat:Address=127.0.0.1", "--WsChat:Port=0");
+        int p = await wschat.ListeningPortAsync(ct);
+        var clients = new List<ChatTestClient>();
+        for (int i = 0; i < 3; i++)
         {
-            if (e.Data is null) return;
-            lock (output) output.AppendLine(e.Data);
-            Match m = ListeningLine().Match(e.Data);
-            if (m.Success) port.TrySetResult(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-        };
-        process.BeginOutputReadLine();
-        try
-        {
-            int p = await port.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
-            var clients = new List<ChatTestClient>();
-            for (int i = 0; i < 3; i++)
-            {
-                ChatTestClient client = await ChatTestClient.ConnectAsync(new Uri($"ws://127.0.0.1:{p}/ws?token={token}"), ct);
-                JsonElement welcome = await client.ExpectAsync("welcome", ct);
-                Assert.That((welcome.GetProperty("user_id").GetString(), welcome.GetProperty("username").GetString()), Is.EqualTo(("u42", "Ada")));
-                clients.Add(client);
-            }
-
-            await clients[0].SendAsync("""{"type":"join","room":"lobby"}""", ct);
-            await clients[0].ExpectAsync("joined", ct);
-            Assert.That(kill(process.Id, 15), Is.Zero);
-            foreach (ChatTestClient client in clients)
-            {
-                await client.Closed.WaitAsync(ct);
-                Assert.That(client.CloseStatus, Is.EqualTo(WebSocketCloseStatus.EndpointUnavailable));
-                await client.DisposeAsync();
-            }
-
-            await process.WaitForExitAsync(ct);
-            string log;
-            lock (output) log = output.ToString();
-            Assert.That(process.ExitCode, Is.Zero, log);
+            ChatTestClient client = await ChatTestClient.ConnectAsync(new Uri($"ws://127.0.0.1:{p}/ws?token={token}"), ct);
+            JsonElement welcome = await client.ExpectAsync("welcome", ct);
+            Assert.That((welcome.GetProperty("user_id").GetString(), welcome.GetProperty("username").GetString()), Is.EqualTo(("u42", "Ada")));
+            clients.Add(client);
         }
-        finally
+
+        await clients[0].SendAsync("""{"type":"join","room":"lobby"}""", ct);
+        await clients[0].ExpectAsync("joined", ct);
+        Assert.That(wschat.SendSigTerm(), Is.True);
+        foreach (ChatTestClient client in clients)
         {
-            if (!process.HasExited) process.Kill();
+            await client.Closed.WaitAsync(ct);
+            Assert.That(client.CloseStatus, Is.EqualTo(WebSocketCloseStatus.EndpointUnavailable));
+            await client.DisposeAsync();
         }
+
+        await wschat.WaitForExitAsync(ct);
+        Assert.That(wschat.ExitCode, Is.Zero, wschat.Output);
     }
 
     private static async Task<string> RunTokenCommandAsync(CancellationToken ct, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(HostProcessTests.WschatDll());
+        info.ArgumentList.Add(WsChatProcess.ServerAssembly);
         info.ArgumentList.Add("token");
         foreach (string arg in args) info.ArgumentList.Add(arg);
         info.Environment["WSCHAT_JWTSECRET"] = TestTokens.Secret;
@@ -121,10 +100,4 @@ public partial class ChatProcessTests
         Assert.That(process.ExitCode, Is.Zero, error);
         return output.Trim();
     }
-
-    [GeneratedRegex(@"wschat listening on [^ ]+:(\d+)")]
-    private static partial Regex ListeningLine();
-
-    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int sig);
 }

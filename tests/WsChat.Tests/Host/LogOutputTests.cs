@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Net;
-using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using WsChat.Tests.Support;
 
 namespace WsChat.Tests.Host;
@@ -10,35 +7,18 @@ namespace WsChat.Tests.Host;
 /// <summary>The real wschat process's log output: JSON lines when configured, connection closes at Debug, and a
 /// token given in the query string never printed.</summary>
 [CancelAfter(60_000)]
-public partial class LogOutputTests
+public class LogOutputTests
 {
     private const string Secret = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2VuLXZhbHVl.bm90LWEtcmVhbC1zaWduYXR1cmU";
 
     [Test]
     public async Task JsonDebugLogs_ConnectionWithTokenInQuery_TokenNeverAppearsAndCloseIsLogged(CancellationToken ct)
     {
-        using Process process = HostProcessTests.StartWschat("--WsChat:Address=127.0.0.1", "--WsChat:Port=0", "--WsChat:Echo:Enabled=true",
+        using var wschat = WsChatChildProcess.Start("--WsChat:Address=127.0.0.1", "--WsChat:Port=0", "--WsChat:Echo:Enabled=true",
             "--Logging:Console:FormatterName=json", "--Logging:LogLevel:Default=Debug", "--Logging:LogLevel:Microsoft=Warning");
-        var lines = new List<string>();
-        var port = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var closedLogged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (lines) lines.Add(e.Data);
-            Match m = ListeningPort().Match(e.Data);
-            if (m.Success) port.TrySetResult(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-            if (e.Data.Contains("closed with 1000", StringComparison.Ordinal)) closedLogged.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null) lock (lines) lines.Add(e.Data);
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         try
         {
-            var endPoint = new IPEndPoint(IPAddress.Loopback, await port.Task.WaitAsync(TimeSpan.FromSeconds(30), ct));
+            var endPoint = new IPEndPoint(IPAddress.Loopback, await wschat.ListeningPortAsync(ct));
             using (RawClient c = await RawClient.UpgradeAsync(endPoint, "/echo?room=a&token=" + Secret, ct))
             {
                 await c.SendAsync(RawClient.CloseFrame(1000), ct);
@@ -52,16 +32,14 @@ public partial class LogOutputTests
                 await h.ReadToEndAsync(ct);
             }
 
-            await closedLogged.Task.WaitAsync(TimeSpan.FromSeconds(20), ct);
+            await wschat.WaitForLineAsync("closed with 1000", TimeSpan.FromSeconds(20), ct);
         }
         finally
         {
-            if (!process.HasExited) process.Kill();
-            await process.WaitForExitAsync(CancellationToken.None);
+            await wschat.KillAsync();
         }
 
-        string[] output;
-        lock (lines) output = [.. lines];
+        string[] output = wschat.Lines;
         string all = string.Join('\n', output);
         Assert.Multiple(() =>
         {
@@ -81,7 +59,4 @@ public partial class LogOutputTests
         JsonElement closed = output.Select(l => JsonDocument.Parse(l).RootElement).First(e => e.GetProperty("Message").GetString()!.Contains("closed with 1000", StringComparison.Ordinal));
         Assert.That(closed.GetProperty("LogLevel").GetString(), Is.EqualTo("Debug"));
     }
-
-    [GeneratedRegex(@"listening on [^ ]+?:(\d+)")]
-    private static partial Regex ListeningPort();
 }
