@@ -40,6 +40,7 @@ else
   CONNS=10000; ROOMS=100; IDLE_S=60; RAMP="250:250:5"; RAMP_S=40; CHURN_RATE=200; CHURN_S=60
 fi
 CONNS="${BENCH_CONNECTIONS:-$CONNS}"
+RAMP="${BENCH_RAMP:-$RAMP}"   # e.g. 100:100:4 for finer steps
 mkdir -p "$OUT"
 log() { printf '[bench] %s\n' "$*" >&2; }
 

@@ -157,7 +157,7 @@ internal sealed partial class Shard
             // Without its last id nothing can be given an id: refuse what waited, forget the conversation so
             // that the next command tries again.
             LogLoadFailed(_engine.Logger, storage.Key.Value, read.Exception?.GetBaseException());
-            if (room is not null) _rooms.Remove(room.Name);
+            if (room is not null && _rooms.Remove(room.Name)) Metrics.RoomsChanged(-1);
             if (pair is not null) _pairs.Remove(pair.Key);
             foreach (ShardCommand waiting in deferred)
             {

@@ -20,7 +20,7 @@ internal sealed partial class Shard
         if (room.LastId == 0 && room.Members.Count == 0)
         {
             // Loaded just for this request and nothing was ever said in it: as without storage, no such room.
-            _rooms.Remove(room.Name);
+            if (_rooms.Remove(room.Name)) Metrics.RoomsChanged(-1);
             Error(session, ErrorCode.RoomNotFound, "no such room", in command);
             return;
         }

@@ -267,6 +267,8 @@ public sealed class PersistenceTests
         {
             Assert.That(MessageIdsOf(bob.Connection.OfType("history").Single()), Is.EqualTo(new long[] { 1, 2 }));
             Assert.That(bob.Connection.OfType("error").Single().GetProperty("code").GetString(), Is.EqualTo("room_not_found"));
+            // "nowhere" was created to look for it in storage, then dropped: the rooms gauge counts only "general".
+            Assert.That(second.Engine.Metrics.SumShards(m => m.Rooms), Is.EqualTo(1));
         });
     }
 
