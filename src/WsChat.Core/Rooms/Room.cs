@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using WsChat.Core.Sessions;
 
 namespace WsChat.Core.Rooms;
@@ -62,10 +63,10 @@ internal sealed class Room
     {
         firstOfUser = false;
         if (!Members.Add(session)) return false;
-        if (!_users.TryGetValue(session.UserId, out RoomUser? user))
+        ref RoomUser user = ref CollectionsMarshal.GetValueRefOrAddDefault(_users, session.UserId, out bool present);
+        if (!present)
         {
             user = new RoomUser(session.UserIdUtf8, session.UsernameUtf8);
-            _users.Add(session.UserId, user);
             firstOfUser = true;
         }
 
@@ -82,7 +83,7 @@ internal sealed class Room
     {
         lastOfUser = false;
         if (!Members.Remove(session)) return false;
-        RoomUser user = _users[session.UserId];
+        ref RoomUser user = ref CollectionsMarshal.GetValueRefOrNullRef(_users, session.UserId);
         if (--user.Connections == 0)
         {
             _users.Remove(session.UserId);

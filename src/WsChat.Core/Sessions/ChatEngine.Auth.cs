@@ -15,7 +15,7 @@ internal sealed partial class ChatEngine
         {
             Metrics.Error(ErrorCode.Unauthenticated);
             session.Send(Frames.Error(ErrorCode.Unauthenticated, reason, clientRef));
-            session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.AuthFailed);
+            session.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.AuthFailed);
             return;
         }
 
@@ -25,11 +25,11 @@ internal sealed partial class ChatEngine
     /// <summary>Registers the user (connections-per-user limit), arms the expiry, sends <c>welcome</c>.</summary>
     private void CompleteAuth(ChatSession session, in TokenIdentity identity)
     {
-        if (!Users.TryAdd(session, identity.UserId, Options.MaxConnectionsPerUser, out ChatUser user))
+        if (!Users.TryAdd(session, identity.UserId, identity.Name, Options.MaxConnectionsPerUser, out ChatUser user))
         {
             // §5: the new connection is the one refused; the user's others are untouched.
             Metrics.AuthFailed(Diagnostics.AuthFailureReason.TooManyConnections);
-            session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.TooManyConnections);
+            session.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.TooManyConnections);
             return;
         }
 

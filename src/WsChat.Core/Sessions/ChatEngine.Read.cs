@@ -152,7 +152,7 @@ internal sealed partial class ChatEngine
         if (session.Flood.RecordRejection(now))
         {
             Metrics.FloodClosed();
-            session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.RateLimited);
+            session.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.RateLimited);
             return;
         }
 

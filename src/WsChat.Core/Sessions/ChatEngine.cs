@@ -6,13 +6,14 @@ using WsChat.Core.Limits;
 using WsChat.Core.Ports;
 using WsChat.Core.Shards;
 using WsChat.Core.Users;
+using WsChat.Net.Transport;
 using WsChat.Net.WebSockets;
 
 namespace WsChat.Core.Sessions;
 
 /// <summary>
 /// The chat without sockets: sessions, auth, limits and the shards. The transport adapter of
-/// <c>ChatServer</c> calls <see cref="Open"/>, <see cref="Receive"/> and <see cref="Closed"/>;
+/// <c>ChatServer</c> calls <c>Open</c>, <see cref="Receive"/> and <see cref="Closed"/>;
 /// tests call them with fake connections.
 /// </summary>
 /// <remarks>
@@ -100,9 +101,13 @@ internal sealed partial class ChatEngine : IDisposable
     /// A connection opened. With an identity (a token in the upgrade request, or development mode)
     /// it is authenticated at once and gets <c>welcome</c>; otherwise it has the auth timeout to send <c>auth</c>.
     /// </summary>
-    public ChatSession Open(IChatConnection connection, in TokenIdentity? identity)
+    public ChatSession Open(IChatConnection connection, in TokenIdentity? identity) => OpenSession(new ChatSession(connection, this), in identity);
+
+    /// <summary>The same for a connection of the transport itself (no port object in between).</summary>
+    public ChatSession Open(WebSocketConnection connection, in TokenIdentity? identity) => OpenSession(new ChatSession(connection, this), in identity);
+
+    private ChatSession OpenSession(ChatSession session, in TokenIdentity? identity)
     {
-        var session = new ChatSession(connection, this);
         long now = Time.GetUtcNow().ToUnixTimeMilliseconds();
         if (identity is { } known)
         {
@@ -147,11 +152,11 @@ internal sealed partial class ChatEngine : IDisposable
         {
             case SessionState.Unauthenticated when nowMs >= session.AuthDeadlineMs:
                 Metrics.AuthFailed(Diagnostics.AuthFailureReason.Timeout);
-                session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.AuthTimeout);
+                session.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.AuthTimeout);
                 break;
             case SessionState.Authenticated when nowMs >= session.ExpiresAtMs:
                 Metrics.AuthFailed(AuthFailure.Expired);
-                session.Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.TokenExpired);
+                session.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.TokenExpired);
                 break;
             case SessionState.Authenticated when session.ExpiresAtMs != long.MaxValue:
                 Timers.Schedule(session, session.ExpiresAtMs);      // refreshed meanwhile

@@ -1,7 +1,9 @@
+using System.Runtime.CompilerServices;
 using WsChat.Core.Limits;
 using WsChat.Core.Ports;
 using WsChat.Core.Users;
 using WsChat.Net.Buffers;
+using WsChat.Net.Transport;
 using WsChat.Net.WebSockets;
 
 namespace WsChat.Core.Sessions;
@@ -12,17 +14,34 @@ namespace WsChat.Core.Sessions;
 /// </summary>
 /// <remarks>
 /// Written by the connection's read path (one message at a time), except the fields marked
-/// otherwise. About 150 bytes plus the two token buckets: the per-connection budget is 1 KiB.
+/// otherwise. About 160 bytes with the token bucket and the flood guard inline; the user id and name live in the shared
+/// <see cref="ChatUser"/> (SessionFootprintTests guards the chat's share of the per-connection budget).
 /// </remarks>
 internal sealed partial class ChatSession
 {
+    private readonly object _connection;    // the WebSocketConnection itself, or an IChatConnection (tests, other transports)
     private int _state;         // SessionState, changed with Interlocked
     private int _roomCount;     // changed by room shards, concurrently
     private long _shardMask;    // bit i: the session may be a member of a room of shard i
+    private string? _username;          // only when this connection's token names the user otherwise than ChatUser.Name
+    private byte[]? _usernameUtf8;
 
+    /// <summary>A session over a port (tests, other transports).</summary>
     public ChatSession(IChatConnection connection, ChatEngine engine)
+        : this((object)connection, engine)
     {
-        Connection = connection;
+    }
+
+    /// <summary>A session over the transport's own connection, without a port object in between (issue 5: the
+    /// forwarder cost 24 bytes per connection).</summary>
+    public ChatSession(WebSocketConnection connection, ChatEngine engine)
+        : this((object)connection, engine)
+    {
+    }
+
+    private ChatSession(object connection, ChatEngine engine)
+    {
+        _connection = connection;
         ChatServerOptions options = engine.Options;
         ConnectionBucket = new TokenBucket(options.ConnectionRatePerSecond, options.ConnectionRateBurst);
         Flood = new FloodGuard(options.FloodCloseAfter, options.FloodWindow);
@@ -38,25 +57,25 @@ internal sealed partial class ChatSession
     /// <summary>Counts rate-limit refusals: too many → the client keeps flooding → close 1008 (read path only).</summary>
     public FloodGuard Flood;
 
-    /// <summary>The user id as UTF-8 (for the writer and the DM pair hash); set at authentication.</summary>
-    public byte[] UserIdUtf8 { get; private set; } = [];
+    /// <summary>The user id as UTF-8 (for the writer and the DM pair hash), shared with the user's other
+    /// connections; empty before authentication.</summary>
+    public byte[] UserIdUtf8 => User?.IdUtf8 ?? [];
 
-    /// <summary>The display name as UTF-8; set at authentication.</summary>
-    public byte[] UsernameUtf8 { get; private set; } = [];
+    /// <summary>The display name as UTF-8; empty before authentication.</summary>
+    public byte[] UsernameUtf8 => _usernameUtf8 ?? User?.NameUtf8 ?? [];
 
-    public IChatConnection Connection { get; }
-
-    public long Id => Connection.Id;
+    /// <summary>Unique among the server's live connections; sent to the client as <c>session</c>.</summary>
+    public long Id => _connection is WebSocketConnection socket ? socket.Id : Unsafe.As<IChatConnection>(_connection).Id;
 
     public SessionState State => (SessionState)Volatile.Read(ref _state);
 
     public bool IsAuthenticated => State == SessionState.Authenticated;
 
     /// <summary>The user id (JWT <c>sub</c>); empty before authentication.</summary>
-    public string UserId { get; private set; } = string.Empty;
+    public string UserId => User?.Id ?? string.Empty;
 
     /// <summary>The display name (JWT <c>name</c>, or the user id); empty before authentication.</summary>
-    public string Username { get; private set; } = string.Empty;
+    public string Username => _username ?? User?.Name ?? string.Empty;
 
     /// <summary>The user's shared state on this node, once authenticated.</summary>
     public ChatUser? User { get; private set; }
@@ -68,13 +87,17 @@ internal sealed partial class ChatSession
     public ulong ShardMask => (ulong)Interlocked.Read(ref _shardMask);
 
     /// <summary>Marks the session authenticated as <paramref name="user"/>; false if it closed meanwhile.</summary>
+    /// <param name="user">The user, holding the id and the name shared by its connections.</param>
+    /// <param name="username">This connection's display name; kept apart only when it differs from the user's.</param>
     public bool Authenticate(ChatUser user, string username)
     {
+        if (!string.Equals(username, user.Name, StringComparison.Ordinal))
+        {
+            _username = username;
+            _usernameUtf8 = System.Text.Encoding.UTF8.GetBytes(username);
+        }
+
         User = user;
-        UserId = user.Id;
-        UserIdUtf8 = System.Text.Encoding.UTF8.GetBytes(user.Id);
-        Username = username;
-        UsernameUtf8 = System.Text.Encoding.UTF8.GetBytes(username);
         return Interlocked.CompareExchange(ref _state, (int)SessionState.Authenticated, (int)SessionState.Unauthenticated)
             == (int)SessionState.Unauthenticated;
     }
@@ -102,10 +125,21 @@ internal sealed partial class ChatSession
     /// <remarks>PROTOCOL.md §5: one stalled reader never holds back a room — it is closed, and the room goes on.</remarks>
     public void Send(SharedFrame frame)
     {
-        if (!Connection.TrySend(frame) && State != SessionState.Closed)
+        if (!TrySend(frame) && State != SessionState.Closed)
         {
-            Connection.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.SlowConsumer);
+            Close(WebSocketCloseCode.PolicyViolation, CloseReasons.SlowConsumer);
         }
+    }
+
+    /// <summary>Queues <paramref name="frame"/> (one reference taken, released on refusal); see <see cref="IChatConnection.TrySend"/>.</summary>
+    public bool TrySend(SharedFrame frame) =>
+        _connection is WebSocketConnection socket ? socket.TrySend(frame) : Unsafe.As<IChatConnection>(_connection).TrySend(frame);
+
+    /// <summary>Starts the close handshake; see <see cref="IChatConnection.Close"/>. Idempotent, thread-safe.</summary>
+    public void Close(WebSocketCloseCode code, string reason)
+    {
+        if (_connection is WebSocketConnection socket) socket.Close(code, reason);
+        else Unsafe.As<IChatConnection>(_connection).Close(code, reason);
     }
 
     /// <inheritdoc />

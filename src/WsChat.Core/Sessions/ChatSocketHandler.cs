@@ -55,7 +55,7 @@ internal sealed class ChatSocketHandler(ChatEngine engine) : IWebSocketHandler
     public void OnOpen(WebSocketConnection connection)
     {
         TokenIdentity? identity = connection.UserState is TokenIdentity known ? known : null;
-        ChatSession session = engine.Open(new SocketChatConnection(connection), in identity);
+        ChatSession session = engine.Open(connection, in identity);
         connection.UserState = session;
     }
 

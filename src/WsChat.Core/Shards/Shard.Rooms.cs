@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using WsChat.Core.Protocol;
 using WsChat.Core.Rooms;
 using WsChat.Core.Sessions;
@@ -28,13 +30,8 @@ internal sealed partial class Shard
         room ??= CreateRoom(command.Target);
         room.Add(session, out bool firstOfUser);
         Metrics.MembersChanged(1);
-        if (!_memberships.TryGetValue(session, out List<Room>? rooms))
-        {
-            rooms = new List<Room>(4);
-            _memberships.Add(session, rooms);
-            Metrics.ConnectionsChanged(1);
-        }
-
+        ref ConnectionRooms rooms = ref CollectionsMarshal.GetValueRefOrAddDefault(_memberships, session, out bool known);
+        if (!known) Metrics.ConnectionsChanged(1);
         rooms.Add(room);
         SendJoined(session, room, in command);
         if (firstOfUser)
@@ -99,11 +96,11 @@ internal sealed partial class Shard
 
         session.ReturnRoomSlot();
         Metrics.MembersChanged(-1);
-        if (_memberships.TryGetValue(session, out List<Room>? rooms))
+        ref ConnectionRooms rooms = ref CollectionsMarshal.GetValueRefOrNullRef(_memberships, session);
+        if (!Unsafe.IsNullRef(ref rooms) && rooms.Remove(room) && rooms.Count == 0)
         {
-            rooms.Remove(room);
-            if (rooms.Count == 0) Metrics.ConnectionsChanged(-1);
-            if (rooms.Count == 0) _memberships.Remove(session);
+            Metrics.ConnectionsChanged(-1);
+            _memberships.Remove(session);
         }
 
         session.Send(Frames.Left(room.NameUtf8, command.Ref));
@@ -206,11 +203,12 @@ internal sealed partial class Shard
     // The connection closed: it leaves every room of this shard; presence offline where it was the user's last.
     private void Disconnect(ChatSession session)
     {
-        if (!_memberships.Remove(session, out List<Room>? rooms)) return;
+        if (!_memberships.Remove(session, out ConnectionRooms rooms)) return;
         Metrics.ConnectionsChanged(-1);
         Metrics.MembersChanged(-rooms.Count);
-        foreach (Room room in rooms)
+        for (int i = 0; i < rooms.Count; i++)
         {
+            Room room = rooms[i];
             if (room.Remove(session, out bool lastOfUser) && lastOfUser) Offline(room, session);
         }
     }

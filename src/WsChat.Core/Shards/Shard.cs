@@ -23,7 +23,7 @@ internal sealed partial class Shard : IDisposable
     private readonly Dictionary<string, Room> _rooms = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Room>.AlternateLookup<ReadOnlySpan<char>> _roomsByChars;
     // The rooms of this shard each connection is in, to leave them all when it closes.
-    private readonly Dictionary<ChatSession, List<Room>> _memberships = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ChatSession, ConnectionRooms> _memberships = new(ReferenceEqualityComparer.Instance);
     private Thread? _thread;
     private volatile bool _stopping;
 

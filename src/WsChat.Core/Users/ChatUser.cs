@@ -1,3 +1,4 @@
+using System.Text;
 using WsChat.Core.Limits;
 using WsChat.Core.Sessions;
 
@@ -19,17 +20,35 @@ internal sealed class ChatUser
 {
     private ChatSession[] _sessions = [];
 
-    private readonly Lock _bucketLock = new();
+    // Guarded by a monitor on this user (no lock object per user: 40 bytes each, issue 5's idle budget).
     private TokenBucket _bucket;
 
-    public ChatUser(string id, TokenBucket bucket)
+    /// <param name="id">The user id (JWT <c>sub</c>).</param>
+    /// <param name="name">The display name of the connection that brought the user online.</param>
+    /// <param name="bucket">The user's rate-limit bucket.</param>
+    public ChatUser(string id, string name, TokenBucket bucket)
     {
         Id = id;
+        IdUtf8 = Encoding.UTF8.GetBytes(id);
+        // A token without a name (or with name = sub, as the loadgen's) shares the id's string and bytes.
+        bool same = string.Equals(id, name, StringComparison.Ordinal);
+        Name = same ? id : name;
+        NameUtf8 = same ? IdUtf8 : Encoding.UTF8.GetBytes(name);
         _bucket = bucket;
     }
 
     /// <summary>The user id (JWT <c>sub</c>).</summary>
     public string Id { get; }
+
+    /// <summary>The user id as UTF-8, shared by every connection of the user (for the writer and the DM pair hash).</summary>
+    public byte[] IdUtf8 { get; }
+
+    /// <summary>The display name of the connection that brought the user online; connections whose token
+    /// names them otherwise keep their own (<see cref="ChatSession.Username"/>).</summary>
+    public string Name { get; }
+
+    /// <summary><see cref="Name"/> as UTF-8.</summary>
+    public byte[] NameUtf8 { get; }
 
     /// <summary>The user's live, authenticated connections on this node; a snapshot, never mutated in place.</summary>
     public ChatSession[] Sessions
@@ -41,6 +60,7 @@ internal sealed class ChatUser
     /// <summary>Takes one token of the user's <c>message</c>/<c>dm</c>/<c>typing</c> budget (PROTOCOL.md §5). Thread-safe.</summary>
     public bool TryTake(long nowTimestamp, out int retryAfterMs)
     {
-        lock (_bucketLock) return _bucket.TryTake(nowTimestamp, out retryAfterMs);
+        // Uncontended unless one user floods from several connections at once; a monitor costs no allocation then.
+        lock (this) return _bucket.TryTake(nowTimestamp, out retryAfterMs);
     }
 }

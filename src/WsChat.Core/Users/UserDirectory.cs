@@ -40,15 +40,16 @@ internal sealed class UserDirectory
 
     /// <summary>
     /// Registers <paramref name="session"/> under <paramref name="userId"/>. Fails when the user has
-    /// <paramref name="maxConnections"/> connections already.
+    /// <paramref name="maxConnections"/> connections already. A user who comes online gets
+    /// <paramref name="username"/> as its shared display name.
     /// </summary>
-    public bool TryAdd(ChatSession session, string userId, int maxConnections, out ChatUser user)
+    public bool TryAdd(ChatSession session, string userId, string username, int maxConnections, out ChatUser user)
     {
         lock (_lock)
         {
             if (!_users.TryGetValue(userId, out ChatUser? existing))
             {
-                existing = new ChatUser(userId, _newBucket());
+                existing = new ChatUser(userId, username, _newBucket());
                 _users[userId] = existing;
             }
 

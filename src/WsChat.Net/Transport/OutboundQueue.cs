@@ -12,10 +12,7 @@ namespace WsChat.Net.Transport;
 [StructLayout(LayoutKind.Auto)]
 internal struct OutboundQueue   // 40 bytes on x64
 {
-    // Most connections have a handful of frames queued at a time; the ring doubles past that.
-    private const int InitialRingSize = 16;
-
-    public SharedFrame[]? Ring;     // rented from ArrayPool only while frames are queued
+    public SharedFrame[]? Ring;     // rented (FrameRingPool) only while frames are queued
     public long QueuedBytes;        // queued plus in flight, for the slow-consumer bound
     public int Head;
     public int Count;
@@ -42,7 +39,8 @@ internal struct OutboundQueue   // 40 bytes on x64
     {
         if (Ring is null)
         {
-            Ring = ArrayPool<SharedFrame>.Shared.Rent(InitialRingSize);
+            // Most connections have a handful of frames queued at a time; the ring doubles past that.
+            Ring = FrameRingPool.Rent();
             Head = 0;
         }
         else if (Count == Ring.Length)
@@ -86,7 +84,17 @@ internal struct OutboundQueue   // 40 bytes on x64
 
     private void ReturnRing()
     {
-        ArrayPool<SharedFrame>.Shared.Return(Ring!, clearArray: true);
+        SharedFrame[] ring = Ring!;
+        if (ring.Length == FrameRingPool.RingSize)
+        {
+            Array.Clear(ring);
+            FrameRingPool.Return(ring);
+        }
+        else
+        {
+            ArrayPool<SharedFrame>.Shared.Return(ring, clearArray: true);   // a grown ring: rare
+        }
+
         Ring = null;
         Head = 0;
     }
