@@ -87,13 +87,21 @@ public sealed partial class WebSocketServer
         long tickMs = Math.Max(1, (long)Options.TimerResolution.TotalMilliseconds);
         long ticksPerPass = Math.Max(1, intervalMs / 2 / tickMs);
         int heartbeatCursor = 0;
+        long nextRingTrim = Environment.TickCount64 + (long)FrameRingPool.TrimInterval.TotalMilliseconds;
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
                 try
                 {
-                    heartbeatCursor = Tick(Environment.TickCount64, intervalMs, ticksPerPass, heartbeatCursor);
+                    long now = Environment.TickCount64;
+                    heartbeatCursor = Tick(now, intervalMs, ticksPerPass, heartbeatCursor);
+                    if (now >= nextRingTrim)
+                    {
+                        // What a burst of broadcasts left in the ring pool goes back to the GC (FrameRingPool).
+                        FrameRingPool.Trim();
+                        nextRingTrim = now + (long)FrameRingPool.TrimInterval.TotalMilliseconds;
+                    }
                 }
                 catch (Exception e)
                 {

@@ -68,6 +68,25 @@ public class OutboundQueueTests
         foreach (SharedFrame f in frames) f.Release();
     }
 
+    [Test]
+    public void FrameRingPool_Trim_DropsRingsUnusedSinceLastTrimAndKeepsUsedOnes()
+    {
+        var rings = Enumerable.Range(0, 300).Select(_ => FrameRingPool.Rent()).ToList();
+        foreach (SharedFrame[] ring in rings) FrameRingPool.Return(ring);
+        FrameRingPool.Trim();                       // starts a period
+        int pooled = FrameRingPool.Count;
+        Assert.That(pooled, Is.GreaterThanOrEqualTo(300));
+
+        // A quieter period: only 100 rings needed at once.
+        rings = Enumerable.Range(0, 100).Select(_ => FrameRingPool.Rent()).ToList();
+        foreach (SharedFrame[] ring in rings) FrameRingPool.Return(ring);
+        FrameRingPool.Trim();
+        Assert.That(FrameRingPool.Count, Is.EqualTo(100), "the 100 used in the period stay");
+
+        FrameRingPool.Trim();                       // a period without any rent
+        Assert.That(FrameRingPool.Count, Is.Zero);
+    }
+
     private static SharedFrame Sealed()
     {
         SharedFrame frame = SharedFrame.Rent();
