@@ -21,7 +21,8 @@ internal sealed class TransportMetrics
     private const int BytesIn = 1;
     private const int BytesOut = 2;
     private const int SlowConsumers = 3;
-    private const int FixedSlots = 4;
+    private const int HeadTimeoutsDeferred = 4;
+    private const int FixedSlots = 5;
     private const int FirstCloseCode = 1000;
     private const int CloseSlots = 17;              // 1000..1015, then "other" (4000-4999 and the rest)
     private const int FirstStatusSlot = FixedSlots + CloseSlots;
@@ -67,6 +68,13 @@ internal sealed class TransportMetrics
 
     /// <summary>Same, with the status read from a canned response (<c>HTTP/1.1 NNN ...</c>); "other" when it is not one.</summary>
     public void HandshakeRejected(ReadOnlySpan<byte> response) => HandshakeRejected(StatusOf(response));
+
+    /// <summary>The head timeout found the client's complete head unread (our delay, not the client's): no 408, the
+    /// deadline moved on by another head timeout.</summary>
+    public void HeadTimeoutDeferred() => _cells.Increment(HeadTimeoutsDeferred);
+
+    /// <summary>Head timeouts deferred since start (see <see cref="HeadTimeoutDeferred"/>).</summary>
+    public long HeadTimeoutsDeferredTotal => _cells.Sum(HeadTimeoutsDeferred);
 
     /// <summary>WebSocket connections opened since start.</summary>
     public long ConnectionsOpened => _cells.Sum(Opened);

@@ -79,6 +79,16 @@ public sealed partial class WebSocketConnection
     /// <summary>Timer: this connection's deadline passed.</summary>
     internal void OnDeadline()
     {
+        if (Phase == ConnectionPhase.Handshaking && IsHeadWaitingUnread())
+        {
+            // The client sent its whole head in time and we have not read it: the process is behind (a starved
+            // machine, docs/benchmarks.md "Churn: the 408s"). 408 would blame the client for our delay; give the loop
+            // another head timeout. A client that has not finished its head is not helped by this.
+            _server.Metrics.HeadTimeoutDeferred();
+            SetDeadline(_server.Options.RequestHeadTimeout);
+            return;
+        }
+
         if (TryMovePhase(ConnectionPhase.Handshaking, ConnectionPhase.Lingering))
         {
             // PROTOCOL.md §5: no complete request head in time → 408, then close. The socket has sent nothing yet,

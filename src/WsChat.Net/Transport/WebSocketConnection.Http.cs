@@ -65,6 +65,34 @@ public sealed partial class WebSocketConnection
         }
     }
 
+    // Heads as our clients send them fit here (a browser's ~600 B, a JWT in the query ~1 KiB); a complete head larger
+    // than this that we have not read gets the 408 as before.
+    private const int HeadPeekBytes = 4096;
+
+    /// <summary>
+    /// Timer thread, at the head timeout: true when the socket holds the end of a request head that our loop has not
+    /// read yet (a peek, the socket is non-blocking). The loop owns the input buffer, so only the kernel's bytes are
+    /// looked at: a head's blank line is its last bytes, so seeing it there means the client finished in time.
+    /// </summary>
+    private bool IsHeadWaitingUnread()
+    {
+        Span<byte> peeked = stackalloc byte[HeadPeekBytes];
+        int count;
+        try
+        {
+            count = _socket.Receive(peeked, System.Net.Sockets.SocketFlags.Peek, out System.Net.Sockets.SocketError error);
+            if (error != System.Net.Sockets.SocketError.Success) return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> bytes = peeked[..count];
+        // RFC 9112 §2.2: the head ends with an empty line; a bare LF is accepted as a line terminator.
+        return bytes.IndexOf("\n\r\n"u8) >= 0 || bytes.IndexOf("\n\n"u8) >= 0;
+    }
+
     private bool WorthParsing(int before, int received)
     {
         int total = before + received;

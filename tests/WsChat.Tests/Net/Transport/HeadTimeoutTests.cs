@@ -1,0 +1,82 @@
+using System.Net.Sockets;
+using System.Text;
+using WsChat.Net.Diagnostics;
+using WsChat.Net.Transport;
+using WsChat.Tests.Support;
+
+namespace WsChat.Tests.Net.Transport;
+
+/// <summary>
+/// The request-head timeout (PROTOCOL.md §5: 408) blames the client only when the client is late. In a churn run on
+/// a starved machine (load average ~70) thousands of upgrades got 408 although the loadgen writes its whole head
+/// right after connecting: the server's loop had not read it within 10 s. Here the loop is left out (a connection
+/// whose loop never runs stands for a starved one) and the timer's deadline handler is called directly.
+/// </summary>
+[CancelAfter(20_000)]
+public class HeadTimeoutTests
+{
+    [Test]
+    public async Task OnDeadline_CompleteHeadUnread_NoResponseAndDeadlineDeferred(CancellationToken ct)
+    {
+        await using TestServer server = TestServer.Start();
+        (Socket client, Socket accepted) = await ConnectPairAsync(ct);
+        using (client)
+        {
+            var connection = new WebSocketConnection(server.Server, accepted);   // its loop is never started
+            client.Send(Encoding.ASCII.GetBytes(RawClient.UpgradeRequest("/echo")));
+            await WaitUntilAvailableAsync(accepted, ct);
+
+            connection.OnDeadline();
+
+            Assert.That(connection.Phase, Is.EqualTo(ConnectionPhase.Handshaking), "still waiting for its loop, no 408");
+            Assert.That(server.Server.Metrics.HeadTimeoutsDeferredTotal, Is.EqualTo(1));
+            Assert.That(server.Server.Metrics.RejectedByStatus(TransportMetrics.StatusSlot(408)), Is.Zero);
+            Assert.That(accepted.Available, Is.GreaterThan(0), "the head was only peeked at, not consumed");
+        }
+    }
+
+    [TestCase("GET /echo HTTP/1.1\r\nHost: x\r\n")]                    // headers not finished
+    [TestCase("GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r")]   // one byte short
+    [TestCase("")]                                                      // nothing at all
+    public async Task OnDeadline_HeadNotFinished_Answers408(string partial, CancellationToken ct)
+    {
+        await using TestServer server = TestServer.Start();
+        (Socket client, Socket accepted) = await ConnectPairAsync(ct);
+        using (client)
+        {
+            var connection = new WebSocketConnection(server.Server, accepted);
+            if (partial.Length > 0)
+            {
+                client.Send(Encoding.ASCII.GetBytes(partial));
+                await WaitUntilAvailableAsync(accepted, ct);
+            }
+
+            connection.OnDeadline();
+
+            Assert.That(connection.Phase, Is.EqualTo(ConnectionPhase.Lingering));
+            Assert.That(server.Server.Metrics.HeadTimeoutsDeferredTotal, Is.Zero);
+            byte[] response = new byte[64];
+            int read = await client.ReceiveAsync(response, SocketFlags.None, ct);
+            Assert.That(Encoding.ASCII.GetString(response, 0, read), Does.StartWith("HTTP/1.1 408 "));
+        }
+    }
+
+    // A second listener stands in for the server's accept loop, so the accepted socket has no loop reading it; the
+    // connection is attached to the test server (its slot table and options) by hand.
+    private static async Task<(Socket Client, Socket Accepted)> ConnectPairAsync(CancellationToken ct)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.LocalEndPoint!, ct);
+        Socket accepted = await listener.AcceptAsync(ct);
+        accepted.Blocking = false;      // as the server's accept loop leaves it
+        return (client, accepted);
+    }
+
+    private static async Task WaitUntilAvailableAsync(Socket socket, CancellationToken ct)
+    {
+        while (socket.Available == 0) await Task.Delay(5, ct);
+    }
+}
