@@ -15,6 +15,7 @@ internal static class MetricNames
     public const string HandshakeRejections = "wschat_handshake_rejections_total";
     public const string OutboundQueueBytes = "wschat_outbound_queue_bytes";
     public const string SlowConsumerCloses = "wschat_slow_consumer_closes_total";
+    public const string HeadTimeoutsDeferred = "wschat_head_timeouts_deferred_total";
     public const string AuthenticatedConnections = "wschat_authenticated_connections";
     public const string Users = "wschat_users";
     public const string Rooms = "wschat_rooms";

@@ -26,6 +26,7 @@ internal sealed class PrometheusMetrics
     private readonly Counter.Child[] _rejectedByStatus;
     private readonly Gauge _queueBytes;
     private readonly Counter _slowConsumers;
+    private readonly Counter _headTimeoutsDeferred;
     private readonly Gauge _authenticated;
     private readonly Gauge _users;
     private readonly Gauge _rooms;
@@ -67,6 +68,8 @@ internal sealed class PrometheusMetrics
             "Requests answered with an HTTP error instead of an upgrade or a response, by status.", "status"), TransportMetrics.RejectionStatusLabels);
         _queueBytes = f.CreateGauge(MetricNames.OutboundQueueBytes, "Bytes waiting in all outbound queues.");
         _slowConsumers = f.CreateCounter(MetricNames.SlowConsumerCloses, "Connections closed (1008) because their outbound queue passed its bound.");
+        _headTimeoutsDeferred = f.CreateCounter(MetricNames.HeadTimeoutsDeferred,
+            "Request-head deadlines moved on because the whole head was already waiting unread (the server was behind, not the client).");
         _authenticated = f.CreateGauge(MetricNames.AuthenticatedConnections, "Authenticated chat connections.");
         _users = f.CreateGauge(MetricNames.Users, "Users with at least one authenticated connection.");
         _rooms = f.CreateGauge(MetricNames.Rooms, "Rooms that exist.");
@@ -119,6 +122,7 @@ internal sealed class PrometheusMetrics
             for (int i = 0; i < _rejectedByStatus.Length; i++) _rejectedByStatus[i].IncTo(t.RejectedByStatus(i));
             _queueBytes.Set(t.OutboundQueueBytes);
             _slowConsumers.IncTo(t.SlowConsumerCloses);
+            _headTimeoutsDeferred.IncTo(t.HeadTimeoutsDeferredTotal);
 
             _authenticated.Set(c.AuthenticatedConnections);
             _users.Set(c.Users);

@@ -38,6 +38,8 @@ internal sealed class WsChatMeter : IDisposable
             "Requests answered with an HTTP error, by status.");
         Meter.CreateObservableUpDownCounter("wschat.outbound_queue.bytes", () => t.OutboundQueueBytes, "By", "Bytes waiting in all outbound queues.");
         Meter.CreateObservableCounter("wschat.slow_consumer.closes", () => t.SlowConsumerCloses, "{connection}", "Slow-consumer closes (1008).");
+        Meter.CreateObservableCounter("wschat.head_timeouts.deferred", () => t.HeadTimeoutsDeferredTotal, "{connection}",
+            "Request-head deadlines moved on because the head was waiting unread.");
 
         Meter.CreateObservableUpDownCounter("wschat.authenticated_connections", () => c.AuthenticatedConnections, "{connection}", "Authenticated chat connections.");
         Meter.CreateObservableUpDownCounter("wschat.users", () => c.Users, "{user}", "Users with at least one connection.");

@@ -30,6 +30,8 @@ public class PrometheusMetricsTests
         transport.HandshakeRejected(426);
         transport.ObserveOutboundBytes(() => 777);
         transport.SlowConsumerClosed();
+        transport.HeadTimeoutDeferred();
+        transport.HeadTimeoutDeferred();
         chat.MessageReceived(ReceivedMessageType.Join);
         chat.MessageReceived(ReceivedMessageType.Message);
         chat.MessageReceived(ReceivedMessageType.Message);
@@ -64,6 +66,7 @@ public class PrometheusMetricsTests
             Assert.That(doc.Value(MetricNames.HandshakeRejections, "status=426"), Is.EqualTo(1));
             Assert.That(doc.Value(MetricNames.OutboundQueueBytes), Is.EqualTo(777));
             Assert.That(doc.Value(MetricNames.SlowConsumerCloses), Is.EqualTo(1));
+            Assert.That(doc.Value(MetricNames.HeadTimeoutsDeferred), Is.EqualTo(2));
             Assert.That(doc.Value(MetricNames.AuthenticatedConnections), Is.EqualTo(2));
             Assert.That(doc.Value(MetricNames.Users), Is.EqualTo(1));
             Assert.That(doc.Value(MetricNames.Rooms), Is.EqualTo(1));
