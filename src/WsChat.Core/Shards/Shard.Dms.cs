@@ -33,10 +33,7 @@ internal sealed partial class Shard
         pair.History.Add(id, Frames.ElementOf(frame, Frames.DmTypePrefix));
 
         // The sender's connections include this one: like a room message, the dm comes back to it.
-        ChatUser? sender = session.User;
-        if (sender is not null) SendToAll(sender.Sessions, frame);
-        if (command.Recipient is { } recipient && !ReferenceEquals(recipient, sender)) SendToAll(recipient.Sessions, frame);
-        Metrics.DirectMessageSent((sender?.Sessions.Length ?? 0) + (command.Recipient is { } r && !ReferenceEquals(r, sender) ? r.Sessions.Length : 0));
+        Metrics.DirectMessageSent(SendToBoth(session.User, command.Recipient, frame));
         frame.Release();
         if (command.HasRef) session.Send(Frames.AckDm(command.Ref, id, to));
     }
@@ -52,6 +49,26 @@ internal sealed partial class Shard
         }
 
         SendHistory(session, pair?.History, in command, isDm: true);
+    }
+
+    /// <summary>Queues <paramref name="frame"/> to every connection of both users (once when they are the same user:
+    /// a DM to oneself); returns how many connections got it. The caller keeps its reference.</summary>
+    private static int SendToBoth(ChatUser? sender, ChatUser? recipient, SharedFrame frame)
+    {
+        int sent = 0;
+        if (sender?.Sessions is { } fromSessions)
+        {
+            SendToAll(fromSessions, frame);
+            sent += fromSessions.Length;
+        }
+
+        if (recipient is not null && !ReferenceEquals(recipient, sender) && recipient.Sessions is { } toSessions)
+        {
+            SendToAll(toSessions, frame);
+            sent += toSessions.Length;
+        }
+
+        return sent;
     }
 
     private static void SendToAll(ChatSession[] sessions, SharedFrame frame)

@@ -105,9 +105,8 @@ internal sealed partial class Shard : IAppendCompletionSink
             case AppendStatus.Stored when f.Room is { } room:
                 room.Storage!.CommittedId = f.Id;
                 room.History.Add(f.Id, Frames.ElementOf(f.Frame, Frames.MessageTypePrefix));
-                foreach (ChatSession member in room.Members.AsSpan()) member.Send(f.Frame.AddRef());
+                Broadcast(room, f.Frame);
                 Metrics.RoomMessageFannedOut(room.Members.Count, f.ReceivedAt);
-                f.Frame.Release();
                 Ack(f, target!, f.Id);
                 break;
 
@@ -115,11 +114,7 @@ internal sealed partial class Shard : IAppendCompletionSink
                 {
                     pair.History.Add(f.Id, Frames.ElementOf(f.Frame, Frames.DmTypePrefix));
                     // Every connection of both users, looked up now: one that opened while the DM was stored gets it too.
-                    ChatUser? sender = _engine.Users.Find(f.Session.UserId);
-                    ChatUser? recipient = _engine.Users.Find(target!);
-                    if (sender is not null) SendToAll(sender.Sessions, f.Frame);
-                    if (recipient is not null && !ReferenceEquals(recipient, sender)) SendToAll(recipient.Sessions, f.Frame);
-                    Metrics.DirectMessageSent((sender?.Sessions.Length ?? 0) + (recipient is not null && !ReferenceEquals(recipient, sender) ? recipient.Sessions.Length : 0));
+                    Metrics.DirectMessageSent(SendToBoth(_engine.Users.Find(f.Session.UserId), _engine.Users.Find(target!), f.Frame));
                     f.Frame.Release();
                     Ack(f, target!, f.Id);
                     break;
@@ -156,10 +151,7 @@ internal sealed partial class Shard : IAppendCompletionSink
                 {
                     DmPair pair = f.Pair!;
                     pair.History.Add(f.Id, Frames.ElementOf(f.Frame, Frames.DmTypePrefix));
-                    ChatUser? sender = _engine.Users.Find(f.Session.UserId);
-                    ChatUser? recipient = _engine.Users.Find(target);
-                    if (sender is not null) SendToAll(sender.Sessions, f.Frame);
-                    if (recipient is not null && !ReferenceEquals(recipient, sender)) SendToAll(recipient.Sessions, f.Frame);
+                    SendToBoth(_engine.Users.Find(f.Session.UserId), _engine.Users.Find(target), f.Frame);
                     PublishStored(backplane, in f);
                     f.Frame.Release();
                     Ack(f, target, f.Id);

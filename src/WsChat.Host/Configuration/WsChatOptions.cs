@@ -101,10 +101,10 @@ internal sealed class WsChatOptions
     /// <summary>The chat's settings from this configuration, listening on <see cref="Endpoint"/>.</summary>
     /// <param name="storageBatching">The group-commit settings from <c>WsChat:Storage</c> (read by Storage/StorageOptions).</param>
     /// <param name="storageStartTimeout">How long to keep trying to reach storage at start (<c>WsChat:Storage:StartTimeoutMs</c>).</param>
-    internal WsChat.Core.ChatServerOptions ToChatOptions(WsChat.Core.Storage.MessageBatcherOptions? storageBatching = null, TimeSpan? storageStartTimeout = null) => new()
+    internal WsChat.Core.ChatServerOptions ToChatOptions(WsChat.Core.Storage.MessageBatcherOptions storageBatching, TimeSpan storageStartTimeout) => new()
     {
-        StorageBatching = storageBatching ?? new(),
-        StorageStartTimeout = storageStartTimeout ?? TimeSpan.FromSeconds(60),
+        StorageBatching = storageBatching,
+        StorageStartTimeout = storageStartTimeout,
         Endpoint = Endpoint,
         JwtSecret = JwtSecret,
         JwtIssuer = JwtIssuer,

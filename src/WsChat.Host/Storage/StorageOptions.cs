@@ -27,8 +27,9 @@ internal sealed class StorageOptions
     /// <c>CommitTimeoutMs</c> (5000), <c>RetryDelayMs</c> (100), <c>MaxRetryDelayMs</c> (2000).</summary>
     public MessageBatcherOptions Batching { get; init; } = new();
 
-    /// <summary>How long the server keeps trying to reach storage at start (<c>StartTimeoutMs</c>). Default 60 s.</summary>
-    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>How long the server keeps trying to reach storage at start (<c>StartTimeoutMs</c>); the chat's
+    /// default (<see cref="WsChat.Core.ChatServerOptions.StorageStartTimeout"/>, 60 s) unless configured.</summary>
+    public TimeSpan StartTimeout { get; init; } = new WsChat.Core.ChatServerOptions().StorageStartTimeout;
 
     /// <summary>Reads the section; throws <see cref="InvalidOperationException"/> naming the key of a bad value.</summary>
     public static StorageOptions From(IConfiguration configuration)
@@ -44,7 +45,7 @@ internal sealed class StorageOptions
                 ? (connectionString is null ? StorageProvider.Sqlite : StorageProvider.Postgres)
                 : Enum.TryParse(provider, ignoreCase: true, out StorageProvider p) && Enum.IsDefined(p) ? p : throw Bad(s, "Provider", provider, "sqlite, postgres, memory or none"),
             PostgresConnectionString = connectionString,
-            StartTimeout = Milliseconds(s, "StartTimeoutMs", TimeSpan.FromSeconds(60)),
+            StartTimeout = Milliseconds(s, "StartTimeoutMs", new StorageOptions().StartTimeout),
             Sqlite = new SqliteMessageStoreOptions
             {
                 Path = Blank(s["SqlitePath"]) ?? sqliteDefaults.Path,

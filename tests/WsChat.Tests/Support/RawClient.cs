@@ -46,6 +46,14 @@ internal sealed class RawClient : IDisposable
         return client;
     }
 
+    /// <summary>Sends one upgrade request to <paramref name="target"/> and returns the answer's head, whatever its status.</summary>
+    public static async Task<string> UpgradeHeadAsync(IPEndPoint endPoint, string target, string? extraHeaders, CancellationToken ct)
+    {
+        using RawClient client = await ConnectAsync(endPoint, ct);
+        await client.SendAsync(UpgradeRequest(target, extraHeaders), ct);
+        return await client.ReadHeadAsync(ct);
+    }
+
     public static string UpgradeRequest(string path, string? extraHeaders = null, string key = "dGhlIHNhbXBsZSBub25jZQ==") =>
         $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extraHeaders}\r\n";
 

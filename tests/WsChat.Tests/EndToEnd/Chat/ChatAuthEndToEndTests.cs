@@ -146,10 +146,6 @@ public class ChatAuthEndToEndTests
         Assert.That(refreshed.CloseStatus, Is.Null);
     }
 
-    private async Task<string> UpgradeHeadAsync(string query, string? header, CancellationToken ct)
-    {
-        using RawClient raw = await RawClient.ConnectAsync(_server.EndPoint, ct);
-        await raw.SendAsync(RawClient.UpgradeRequest("/ws" + query, header), ct);
-        return await raw.ReadHeadAsync(ct);
-    }
+    private Task<string> UpgradeHeadAsync(string query, string? header, CancellationToken ct) =>
+        RawClient.UpgradeHeadAsync(_server.EndPoint, "/ws" + query, header, ct);
 }
