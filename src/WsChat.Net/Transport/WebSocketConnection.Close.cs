@@ -133,7 +133,7 @@ public sealed partial class WebSocketConnection
     {
         try
         {
-            _socket.Send(bytes, System.Net.Sockets.SocketFlags.None, out _);
+            _socket.TrySend(bytes, out _);
         }
         catch (ObjectDisposedException)
         {

@@ -77,16 +77,8 @@ public sealed partial class WebSocketConnection
     private bool IsHeadWaitingUnread()
     {
         Span<byte> peeked = stackalloc byte[HeadPeekBytes];
-        int count;
-        try
-        {
-            count = _socket.Receive(peeked, System.Net.Sockets.SocketFlags.Peek, out System.Net.Sockets.SocketError error);
-            if (error != System.Net.Sockets.SocketError.Success) return false;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
+        int count = _socket.Peek(peeked);
+        if (count < 0) return false;
 
         ReadOnlySpan<byte> bytes = peeked[..count];
         // RFC 9112 §2.2: the head ends with an empty line; a bare LF is accepted as a line terminator.

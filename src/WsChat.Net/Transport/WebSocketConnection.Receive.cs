@@ -28,11 +28,11 @@ public sealed partial class WebSocketConnection
                     if (_input.IsEmpty && !_lastReadFilled)
                     {
                         _input.Release();   // idle: hold no receive buffer while waiting (zero-byte receive)
-                        await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                        await _socket.WaitReadableAsync().ConfigureAwait(false);
                     }
 
                     Memory<byte> buffer = _input.GetWritable(int.MaxValue);
-                    int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                    int received = await _socket.ReceiveAsync(buffer).ConfigureAwait(false);
                     _lastReadFilled = received == buffer.Length;
                     if (received == 0)
                     {
@@ -78,12 +78,12 @@ public sealed partial class WebSocketConnection
             // An idle connection parks here holding no receive buffer (the zero-byte receive completes when bytes
             // arrive, docs/architecture.md "Memory").
             _input.Release();
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+            await _socket.WaitReadableAsync().ConfigureAwait(false);
         }
 
         Memory<byte> buffer = _input.GetWritable(maxBuffered);
         if (buffer.IsEmpty) return -1;
-        int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+        int received = await _socket.ReceiveAsync(buffer).ConfigureAwait(false);
         _lastReadFilled = received == buffer.Length;
         if (received > 0)
         {

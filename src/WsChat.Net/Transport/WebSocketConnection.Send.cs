@@ -171,7 +171,7 @@ public sealed partial class WebSocketConnection
     internal ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes)
     {
         _server.Metrics.BytesSent(bytes.Length);
-        int sent = _socket.Send(bytes.Span, SocketFlags.None, out SocketError error);
+        int sent = _socket.TrySend(bytes.Span, out SocketError error);
         if (error == SocketError.Success && sent == bytes.Length) return ValueTask.CompletedTask;
         if (error is not (SocketError.Success or SocketError.WouldBlock)) throw new SocketException((int)error);
         return SendRestAsync(bytes[Math.Max(sent, 0)..]);
@@ -182,7 +182,7 @@ public sealed partial class WebSocketConnection
     {
         while (!rest.IsEmpty)
         {
-            int sent = await _socket.SendAsync(rest, SocketFlags.None).ConfigureAwait(false);
+            int sent = await _socket.SendAsync(rest).ConfigureAwait(false);
             rest = rest[sent..];
         }
     }
@@ -191,7 +191,7 @@ public sealed partial class WebSocketConnection
     {
         try
         {
-            _socket.Shutdown(SocketShutdown.Send);
+            _socket.ShutdownSend();
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {

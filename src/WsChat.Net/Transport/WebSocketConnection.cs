@@ -19,7 +19,7 @@ namespace WsChat.Net.Transport;
 public sealed partial class WebSocketConnection : IThreadPoolWorkItem
 {
     private readonly WebSocketServer _server;
-    private readonly Socket _socket;
+    private readonly ConnectionSocket _socket;  // the engine's socket (ManagedConnectionSocket, or the epoll engine's)
     private readonly long _id;
     private WebSocketEndpoint? _endpoint;       // set when upgraded
     private object? _userState;
@@ -29,7 +29,7 @@ public sealed partial class WebSocketConnection : IThreadPoolWorkItem
     private int _phase;                         // ConnectionPhase, CAS-guarded between the read loop and the timer
     private WebSocketCloseCode _closeCode;      // what OnClose reports
 
-    internal WebSocketConnection(WebSocketServer server, Socket socket)
+    internal WebSocketConnection(WebSocketServer server, ConnectionSocket socket)
     {
         _server = server;
         _socket = socket;
@@ -59,7 +59,7 @@ public sealed partial class WebSocketConnection : IThreadPoolWorkItem
     }
 
     /// <summary>The peer's address and port. Null only if the socket could not report it.</summary>
-    public IPEndPoint? RemoteEndPoint => _socket.RemoteEndPoint as IPEndPoint;
+    public IPEndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
 
     /// <summary>Bytes queued and not yet handed to the kernel (the measure of <see cref="WebSocketServerOptions.MaxOutboundBytes"/>).
     /// Thread-safe; a snapshot.</summary>

@@ -200,7 +200,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
                 socket.NoDelay = true;
                 // Non-blocking sends from any thread (WebSocketConnection.SendAllAsync); async operations are unaffected.
                 socket.Blocking = false;
-                var connection = new WebSocketConnection(this, socket);
+                var connection = new WebSocketConnection(this, new ManagedConnectionSocket(socket));
                 _ = connection.RunAsync();
             }
             catch (Exception e)

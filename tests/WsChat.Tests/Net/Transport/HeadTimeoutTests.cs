@@ -22,7 +22,7 @@ public class HeadTimeoutTests
         (Socket client, Socket accepted) = await ConnectPairAsync(ct);
         using (client)
         {
-            var connection = new WebSocketConnection(server.Server, accepted);   // its loop is never started
+            var connection = new WebSocketConnection(server.Server, new ManagedConnectionSocket(accepted));   // its loop is never started
             client.Send(Encoding.ASCII.GetBytes(RawClient.UpgradeRequest("/echo")));
             await WaitUntilAvailableAsync(accepted, ct);
 
@@ -44,7 +44,7 @@ public class HeadTimeoutTests
         (Socket client, Socket accepted) = await ConnectPairAsync(ct);
         using (client)
         {
-            var connection = new WebSocketConnection(server.Server, accepted);
+            var connection = new WebSocketConnection(server.Server, new ManagedConnectionSocket(accepted));
             if (partial.Length > 0)
             {
                 client.Send(Encoding.ASCII.GetBytes(partial));
