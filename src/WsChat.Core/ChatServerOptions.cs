@@ -85,6 +85,20 @@ public sealed class ChatServerOptions
     /// <summary>Messages kept in memory per room and per DM pair for <c>history</c> and replay. Default 100.</summary>
     public int RoomHistorySize { get; init; } = 100;
 
+    /// <summary>
+    /// Rooms the server keeps in memory at most (each holds up to <see cref="RoomHistorySize"/> messages). Default
+    /// 100,000. A <c>join</c> that would create one more is refused with <c>server_busy</c>: without this bound a
+    /// client could grow the server's memory without end by joining ever new names. Split evenly over the shards.
+    /// </summary>
+    public int MaxRooms { get; init; } = 100_000;
+
+    /// <summary>
+    /// With persistence on: how long a room or DM pair with no members and nothing in flight stays in memory before
+    /// it is dropped (the next command that names it loads it again from storage). Default 10 minutes. Without
+    /// persistence nothing is dropped: memory is the only copy of a room's history and of its last id.
+    /// </summary>
+    public TimeSpan IdleConversationRetention { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Most messages replayed on <c>join</c> with <c>since</c>. Default 1000; past it the newest are replayed, <c>recovered: false</c>.</summary>
     public int ReplayLimit { get; init; } = 1000;
 
@@ -128,6 +142,8 @@ public sealed class ChatServerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRoomsPerConnection, 1, nameof(MaxRoomsPerConnection));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectionsPerUser, 1, nameof(MaxConnectionsPerUser));
         ArgumentOutOfRangeException.ThrowIfLessThan(RoomHistorySize, 1, nameof(RoomHistorySize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRooms, 1, nameof(MaxRooms));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(IdleConversationRetention, TimeSpan.Zero, nameof(IdleConversationRetention));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReplayLimit, 1, nameof(ReplayLimit));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(UserRatePerSecond, 0, nameof(UserRatePerSecond));
         ArgumentOutOfRangeException.ThrowIfLessThan(UserRateBurst, 1, nameof(UserRateBurst));

@@ -24,6 +24,13 @@ internal sealed class ConversationStorage(ConversationKey key)
     /// <summary>At load, storage held more messages than the ring: history older than the ring is only there.</summary>
     public bool OlderInStorage { get; set; }
 
+    /// <summary>Messages of this conversation submitted to the batch writer and not yet completed. While any is in
+    /// flight the conversation stays in memory: its next load would read a last id older than the ids given out.</summary>
+    public int InFlight { get; set; }
+
+    /// <summary>Seen idle by the last sweep (<c>Shard.Eviction.cs</c>); any command for the conversation clears it.</summary>
+    public bool IdleMarked { get; set; }
+
     /// <summary>Commands that arrived while the conversation was loading, in arrival order.</summary>
     public List<ShardCommand>? Deferred { get; set; }
 

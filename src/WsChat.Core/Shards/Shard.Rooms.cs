@@ -21,6 +21,7 @@ internal sealed partial class Shard
             return;
         }
 
+        if (room is null && RefuseNewRoom(in command)) return;
         if (!session.TryTakeRoomSlot(_engine.Options.MaxRoomsPerConnection))
         {
             Error(session, ErrorCode.TooManyRooms, "too many rooms joined on this connection", in command);

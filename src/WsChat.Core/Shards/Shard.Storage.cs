@@ -70,6 +70,7 @@ internal sealed partial class Shard
                     {
                         // Only join and history can reach a room not in memory (it may exist in storage).
                         if (command.Kind is not (ShardCommandKind.Join or ShardCommandKind.History)) return false;
+                        if (RefuseNewRoom(in command)) return true;
                         room = CreateRoom(command.Target);
                         room.Storage = new ConversationStorage(ConversationKey.Room(room.Name)) { Deferred = [] };
                         if (backplane is not null && command.Kind == ShardCommandKind.Join) StartSubscribedLoad(room, backplane);
@@ -77,6 +78,7 @@ internal sealed partial class Shard
                     }
 
                     ConversationStorage storage = room.Storage!;
+                    storage.IdleMarked = false;
                     if (!storage.Loaded)
                     {
                         storage.Deferred!.Add(Take(ref command));
@@ -109,6 +111,7 @@ internal sealed partial class Shard
                         StartLoad(pair.Storage, pair.History, room: null, pair);
                     }
 
+                    pair.Storage.IdleMarked = false;
                     if (pair.Storage.Loaded) return false;
                     pair.Storage.Deferred!.Add(Take(ref command));
                     return true;

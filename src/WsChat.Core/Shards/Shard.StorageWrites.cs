@@ -87,11 +87,13 @@ internal sealed partial class Shard : IAppendCompletionSink
         }
 
         _inFlight.Enqueue(inFlight);
+        inFlight.Storage.InFlight++;
     }
 
     private void AppendCompleted(in ShardCommand command)
     {
         InFlight f = _inFlight.Dequeue();
+        f.Storage.InFlight--;
         var status = (AppendStatus)command.Limit;
         byte[]? target = f.Room?.NameUtf8 ?? f.Pair?.OtherUtf8(f.Session.UserId);
         if (_engine.Backplane is { } backplane)
@@ -196,5 +198,8 @@ internal sealed partial class Shard : IAppendCompletionSink
     {
         /// <summary>Stopwatch timestamp of the message's receipt: the latency histogram runs to the fan-out after commit.</summary>
         public long ReceivedAt { get; init; }
+
+        /// <summary>The stored side of its conversation (persistence is on whenever a message is in flight).</summary>
+        public ConversationStorage Storage => (Room?.Storage ?? Pair?.Storage)!;
     }
 }

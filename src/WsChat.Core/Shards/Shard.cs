@@ -96,6 +96,7 @@ internal sealed partial class Shard : IDisposable
         while (true)
         {
             RunPending();
+            SweepIfDue();
             if (_stopping && Queue.Count == 0) return;
             Queue.Wait(IdleWaitMs);
         }

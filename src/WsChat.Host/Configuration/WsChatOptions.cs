@@ -76,6 +76,12 @@ internal sealed class WsChatOptions
     /// <summary>Rooms per connection. Default 128, then too_many_rooms.</summary>
     public int MaxRoomsPerConnection { get; set; } = 128;
 
+    /// <summary>Rooms in memory at most. Default 100,000, then a join that would create one more gets server_busy.</summary>
+    public int MaxRooms { get; set; } = 100_000;
+
+    /// <summary>With persistence: how long a room or DM pair nobody uses stays in memory. Default 10 minutes.</summary>
+    public TimeSpan IdleConversationRetention { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Longest text in code points. Default 4096, then too_large.</summary>
     public int MaxTextLength { get; set; } = 4096;
 
@@ -122,6 +128,8 @@ internal sealed class WsChatOptions
         ConnectionRateBurst = ConnectionRateBurst,
         MaxConnectionsPerUser = MaxConnectionsPerUser,
         MaxRoomsPerConnection = MaxRoomsPerConnection,
+        MaxRooms = MaxRooms,
+        IdleConversationRetention = IdleConversationRetention,
         MaxTextLength = MaxTextLength,
     };
 
