@@ -84,7 +84,7 @@ public sealed partial class ChatClient
             ScheduleRefresh(connection, token);
             OnConnected(connection, token);
             WebSocketCloseCode closeCode = await ReceiveLoopAsync(connection, stop).ConfigureAwait(false);
-            return Ended(closeCode, null, wasConnected: true);
+            return Ended(closeCode, socket.CloseReason, null, wasConnected: true);
         }
         catch (WebSocketHandshakeException e)
         {
@@ -121,7 +121,7 @@ public sealed partial class ChatClient
         while (true)
         {
             WebSocketMessage message = await socket.ReceiveAsync(cancellationToken).ConfigureAwait(false);
-            if (message.IsClose) return (Ended(message.CloseCode, refusal, wasConnected: false), 0);
+            if (message.IsClose) return (Ended(message.CloseCode, socket.CloseReason, refusal, wasConnected: false), 0);
             if (message.Type != WebSocketOpcode.Text || !ServerMessageParser.TryParse(message.Payload.Span, _received)) continue;
             switch (_received.Kind)
             {
@@ -141,12 +141,13 @@ public sealed partial class ChatClient
         }
     }
 
-    private static Outcome Ended(WebSocketCloseCode code, ChatError? error, bool wasConnected)
+    private Outcome Ended(WebSocketCloseCode code, string closeReason, ChatError? error, bool wasConnected)
     {
-        if (ReconnectPolicy.ShouldReconnect(code)) return new Outcome(wasConnected, code, null, null);
+        if (ReconnectPolicy.ShouldReconnect(code, closeReason, canRefreshToken: _options.TokenProvider is not null)) return new Outcome(wasConnected, code, null, null);
+        string said = closeReason.Length > 0 ? $" (\"{closeReason}\")" : "";
         string reason = error is not null
-            ? $"The server closed the connection with {(ushort)code} after error '{error.CodeName}': {error.Message}"
-            : $"The server closed the connection with {(ushort)code}, which is not retried.";
+            ? $"The server closed the connection with {(ushort)code}{said} after error '{error.CodeName}': {error.Message}"
+            : $"The server closed the connection with {(ushort)code}{said}, which is not retried.";
         return new Outcome(wasConnected, code, null, new ChatClientClosedException(reason, code, error));
     }
 

@@ -15,7 +15,7 @@ namespace WsChat.Core.Client;
 /// an exponential backoff with full jitter and connects again, authenticates, joins every room it was in with
 /// <c>since</c> = the last id it delivered there (the server replays the gap), and sends again, with their original
 /// <c>ref</c>, every request still unanswered: the server stores a message sent twice with one <c>ref</c> once and
-/// acknowledges the original id (PROTOCOL.md §5). Closes that a retry would only repeat (1008, a refused token) end the
+/// acknowledges the original id (PROTOCOL.md §5). Closes that a retry would only repeat (most 1008s, a refused token) end the
 /// client instead: <see cref="State"/> becomes <see cref="ChatConnectionState.Closed"/> (docs/client.md).</para>
 /// <para><b>Delivery.</b> <see cref="MessageReceived"/> delivers each room message once, in id order: ids at or below
 /// the last one delivered in that room (a replay overlapping what arrived before the loss) are dropped.</para>
@@ -111,7 +111,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     /// one succeeds or <paramref name="cancellationToken"/> is cancelled; from then on the client reconnects by itself.
     /// </summary>
     /// <exception cref="ChatClientClosedException">The server refused for good: a bad token (<see cref="ChatClientClosedException.Error"/>
-    /// is <c>unauthenticated</c>), a 401/403 upgrade (the inner exception has the status), a 1008 close.</exception>
+    /// is <c>unauthenticated</c>), a 401/403 upgrade (the inner exception has the status), a 1008 close other than "slow consumer" (and "token expired" with a token provider).</exception>
     /// <exception cref="OperationCanceledException">Cancelled: the client is then closed.</exception>
     /// <exception cref="InvalidOperationException">Called more than once.</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)

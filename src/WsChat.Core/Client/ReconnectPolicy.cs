@@ -24,6 +24,22 @@ internal static class ReconnectPolicy
         _ => false,     // 1000 (the server ended the session), 1002/1003/1007/1008/1009/1010, 3000-4999
     };
 
+    /// <summary>
+    /// True when a connection closed with <paramref name="code"/> and <paramref name="reason"/> is retried: the codes of
+    /// <see cref="ShouldReconnect(WebSocketCloseCode)"/>, and two of wschat's 1008 closes that a new connection does not
+    /// repeat: "slow consumer" (this client fell behind once; it rejoins with <c>since</c> and gets what it missed) and,
+    /// when <paramref name="canRefreshToken"/> (a token provider gives a new token per connection), "token expired".
+    /// Every other 1008 (a refused token, too many connections, flooding) stays final.
+    /// </summary>
+    public static bool ShouldReconnect(WebSocketCloseCode code, string reason, bool canRefreshToken) =>
+        ShouldReconnect(code)
+        || (code == WebSocketCloseCode.PolicyViolation && reason == SlowConsumerReason)
+        || (code == WebSocketCloseCode.PolicyViolation && reason == TokenExpiredReason && canRefreshToken);
+
+    // The reasons of PROTOCOL.md §5 as wschat sends them (Sessions/CloseReasons.cs; a test keeps them in step).
+    internal const string SlowConsumerReason = "slow consumer";
+    internal const string TokenExpiredReason = "token expired";
+
     /// <summary>True when an upgrade refused with HTTP <paramref name="status"/> is retried: 0 (no HTTP answer: the
     /// server went away during the handshake), 408, 429 and 5xx (503 while it starts or drains, a proxy's 502).</summary>
     public static bool ShouldRetryHandshake(int status) => status is 0 or 408 or 429 or >= 500;

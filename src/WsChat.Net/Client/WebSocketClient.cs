@@ -35,6 +35,7 @@ public sealed class WebSocketClient : IAsyncDisposable
     private int _state;
     private bool _closeReceived;
     private WebSocketCloseCode _closeCode;
+    private byte[] _closeReason = [];  // the server's close reason (UTF-8, validated by the reader), empty until then
 
     private WebSocketClient(Socket socket, WebSocketClientOptions options)
     {
@@ -54,6 +55,10 @@ public sealed class WebSocketClient : IAsyncDisposable
 
     /// <summary>The close code received from the server (or 1006 when TCP ended without one); None while open.</summary>
     public WebSocketCloseCode CloseCode => _closeCode;
+
+    /// <summary>The reason in the server's close frame (RFC 6455 §5.5.1), empty when it gave none or has not closed.
+    /// Clients tell closes with the same code apart by it (e.g. wschat's 1008 "slow consumer" from "too many connections").</summary>
+    public string CloseReason => System.Text.Encoding.UTF8.GetString(Volatile.Read(ref _closeReason));
 
     /// <summary>The local end of the TCP connection.</summary>
     public IPEndPoint? LocalEndPoint => _socket.LocalEndPoint as IPEndPoint;
@@ -123,7 +128,7 @@ public sealed class WebSocketClient : IAsyncDisposable
     {
         while (true)
         {
-            if (Volatile.Read(ref _state) == StateClosed && _input.IsEmpty) return new WebSocketMessage(WebSocketOpcode.Close, default, _closeCode);
+            if (Volatile.Read(ref _state) == StateClosed && _input.IsEmpty) return new WebSocketMessage(WebSocketOpcode.Close, _closeReason, _closeCode);
             ApplyPendingConsume();
             ReadOnlySequence<byte> input = _input.Readable;
             long length = input.Length;
@@ -145,9 +150,11 @@ public sealed class WebSocketClient : IAsyncDisposable
                         _input.Consume(consumed);
                         continue;
                     case WebSocketEventType.Close:
+                        // Copied before the consume: the payload points into the input buffer.
+                        if (!evt.Payload.IsEmpty) Volatile.Write(ref _closeReason, evt.Payload.ToArray());
                         _input.Consume(consumed);
                         await OnServerCloseAsync(evt.CloseCode, cancellationToken).ConfigureAwait(false);
-                        return new WebSocketMessage(WebSocketOpcode.Close, default, _closeCode);
+                        return new WebSocketMessage(WebSocketOpcode.Close, _closeReason, _closeCode);
                     default:
                         _input.Consume(consumed);
                         continue;
@@ -169,7 +176,7 @@ public sealed class WebSocketClient : IAsyncDisposable
             {
                 if (_closeCode == WebSocketCloseCode.None) _closeCode = WebSocketCloseCode.AbnormalClosure;
                 Abort();
-                return new WebSocketMessage(WebSocketOpcode.Close, default, _closeCode);
+                return new WebSocketMessage(WebSocketOpcode.Close, _closeReason, _closeCode);
             }
         }
     }

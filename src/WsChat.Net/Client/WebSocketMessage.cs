@@ -16,7 +16,8 @@ public readonly struct WebSocketMessage
     /// when the connection ended (then see <see cref="CloseCode"/>).</summary>
     public WebSocketOpcode Type { get; }
 
-    /// <summary>The payload (for a close: the UTF-8 reason), borrowed: valid until the next call on the client.</summary>
+    /// <summary>The payload, borrowed: valid until the next call on the client. For a close: the UTF-8 reason of the
+    /// server's close frame (empty when it gave none, or when TCP ended without one); this one is not borrowed.</summary>
     public ReadOnlyMemory<byte> Payload { get; }
 
     /// <summary>For a close: the server's code; 1005 when it sent none; 1006 when TCP ended without a close frame.</summary>

@@ -46,14 +46,19 @@ public class ChatClientReconnectTests
         });
     }
 
-    [Test]
-    public async Task ServerCloses_1008_ClosedForGoodAndPendingRequestsFail(CancellationToken ct)
+    // PROTOCOL.md §2, §5: the 1008 closes a new connection would only get again. "token expired" is final here
+    // because this client has a fixed token (with a token provider it reconnects: below).
+    [TestCase("too many connections")]
+    [TestCase("authentication failed")]
+    [TestCase("rate limit exceeded")]
+    [TestCase("token expired")]
+    public async Task ServerCloses_1008_ClosedForGoodAndPendingRequestsFail(string reason, CancellationToken ct)
     {
         await using ClientTestServer server = await ClientTestServer.StartAsync();
         FakeTimeProvider clock = ClientTestServer.FakeClock();
         var (alice, events) = await server.ConnectRecordedAsync("u-alice", ct, time: clock);
 
-        server.CloseConnectionOf(alice, WebSocketCloseCode.PolicyViolation, "slow consumer");
+        server.CloseConnectionOf(alice, WebSocketCloseCode.PolicyViolation, reason);
 
         await events.WaitUntilAsync(_ => alice.State == ChatConnectionState.Closed, ct);
         ChatConnectionStateChange closed = events.States.Last();
@@ -67,6 +72,56 @@ public class ChatClientReconnectTests
         Assert.That(e.CloseCode, Is.EqualTo(WebSocketCloseCode.PolicyViolation));
         clock.Advance(TimeSpan.FromMinutes(5));
         Assert.That(alice.State, Is.EqualTo(ChatConnectionState.Closed), "no reconnect after 1008, however long");
+    }
+
+    [Test]
+    public async Task ServerCloses_1008SlowConsumer_ReconnectsAndRecoversWhatItMissed(CancellationToken ct)
+    {
+        await using ClientTestServer server = await ClientTestServer.StartAsync();
+        await using ChatClient alice = await server.ConnectAsync("u-alice", ct);
+        var events = new ClientEvents(alice);
+        await alice.JoinAsync("r", ct);
+        long before = await alice.SendAsync("r", "before", ct);
+
+        server.CloseConnectionOf(alice, WebSocketCloseCode.PolicyViolation, "slow consumer");
+
+        await events.WaitUntilAsync(e => e.Joined.Count == 2 && alice.State == ChatConnectionState.Connected, ct);
+        long after = await alice.SendAsync("r", "after", ct);
+        await events.WaitUntilAsync(e => e.Messages.Count == 2, ct);
+        Assert.Multiple(() =>
+        {
+            Assert.That((events.States[0].Current, events.States[0].CloseCode), Is.EqualTo((ChatConnectionState.Reconnecting, WebSocketCloseCode.PolicyViolation)));
+            Assert.That(events.Joined[1].Recovered, Is.True);
+            Assert.That(events.IdsIn("r"), Is.EqualTo(new[] { before, after }));
+        });
+    }
+
+    [Test]
+    public async Task ServerCloses_1008TokenExpired_WithTokenProvider_ReconnectsWithANewToken(CancellationToken ct)
+    {
+        await using ClientTestServer server = await ClientTestServer.StartAsync();
+        int tokensGiven = 0;
+        ChatClientOptions fixedToken = server.ClientOptions("u-alice");
+        await using var alice = new ChatClient(new ChatClientOptions
+        {
+            ServerUri = fixedToken.ServerUri,
+            TokenProvider = _ =>
+            {
+                Interlocked.Increment(ref tokensGiven);
+                return ValueTask.FromResult(TestTokens.Mint("u-alice"));
+            },
+            ReconnectInitialDelay = fixedToken.ReconnectInitialDelay,
+            ReconnectMaxDelay = fixedToken.ReconnectMaxDelay,
+            Random = new Random(1234),
+        });
+        var events = new ClientEvents(alice);
+        await alice.ConnectAsync(ct);
+        await alice.JoinAsync("r", ct);
+
+        server.CloseConnectionOf(alice, WebSocketCloseCode.PolicyViolation, "token expired");
+
+        await events.WaitUntilAsync(e => e.Joined.Count == 2 && alice.State == ChatConnectionState.Connected, ct);
+        Assert.That(Volatile.Read(ref tokensGiven), Is.EqualTo(2), "one token per connection");
     }
 
     [Test]

@@ -76,7 +76,10 @@ public class WebSocketClientKestrelTests
         WebSocketMessage message = await client.ReceiveAsync(ct);
         Assert.That(message.IsClose, Is.True);
         Assert.That(message.CloseCode, Is.EqualTo((WebSocketCloseCode)4001));
-        Assert.That((await client.ReceiveAsync(ct)).IsClose, Is.True, "later receives return the close again");
+        Assert.That(Encoding.UTF8.GetString(message.Payload.Span), Is.EqualTo("bye"), "the close message carries the reason");
+        Assert.That(client.CloseReason, Is.EqualTo("bye"));
+        WebSocketMessage again = await client.ReceiveAsync(ct);
+        Assert.That((again.IsClose, Encoding.UTF8.GetString(again.Payload.Span)), Is.EqualTo((true, "bye")), "later receives return the close again");
     }
 
     [Test]
