@@ -31,6 +31,7 @@ public sealed class SharedFrame : IBufferWriter<byte>
 
     private static readonly ConcurrentQueue<SharedFrame> s_pool = new();
     private static int s_pooledCount;
+    private static int s_lowWater;      // fewest frames pooled since the last trim: that many were never needed
 
     private byte[] _buffer;
     private int _payloadLength;
@@ -46,10 +47,12 @@ public sealed class SharedFrame : IBufferWriter<byte>
     {
         if (s_pool.TryDequeue(out SharedFrame? frame))
         {
-            Interlocked.Decrement(ref s_pooledCount);
+            int left = Interlocked.Decrement(ref s_pooledCount);
+            if (left < Volatile.Read(ref s_lowWater)) Volatile.Write(ref s_lowWater, left);   // racy by design: a hint
         }
         else
         {
+            Volatile.Write(ref s_lowWater, 0);
             frame = new SharedFrame(Math.Max(DefaultBufferSize, HeaderReserve + payloadSizeHint));
         }
 
@@ -117,6 +120,21 @@ public sealed class SharedFrame : IBufferWriter<byte>
         int after = Interlocked.Increment(ref _refCount);
         Debug.Assert(after > 1, "AddRef on a released frame.");
         return this;
+    }
+
+    /// <summary>Frames on the free list now (for tests and metrics).</summary>
+    public static int PooledCount => Volatile.Read(ref s_pooledCount);
+
+    /// <summary>
+    /// Drops the pooled frames that stayed unused since the previous call (none was rented that deep), buffers and
+    /// all, so that the ~4,096 frames a burst leaves behind (~2 MiB with their buffers) go back to the GC while a busy
+    /// server keeps what it uses. The transport's timer calls it every 10 s with the outbound rings' trim. Thread-safe.
+    /// </summary>
+    public static void TrimPool()
+    {
+        int drop = Math.Min(Volatile.Read(ref s_lowWater), Volatile.Read(ref s_pooledCount));
+        for (int i = 0; i < drop && s_pool.TryDequeue(out _); i++) Interlocked.Decrement(ref s_pooledCount);
+        Volatile.Write(ref s_lowWater, Volatile.Read(ref s_pooledCount));
     }
 
     /// <summary>Gives back one reference; the last one returns the frame to the pool. Thread-safe.</summary>

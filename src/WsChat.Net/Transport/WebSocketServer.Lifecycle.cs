@@ -1,3 +1,4 @@
+using WsChat.Net.Buffers;
 using WsChat.Net.WebSockets;
 
 namespace WsChat.Net.Transport;
@@ -98,8 +99,9 @@ public sealed partial class WebSocketServer
                     heartbeatCursor = Tick(now, intervalMs, ticksPerPass, heartbeatCursor);
                     if (now >= nextRingTrim)
                     {
-                        // What a burst of broadcasts left in the ring pool goes back to the GC (FrameRingPool).
+                        // What a burst of broadcasts left in the ring and frame pools goes back to the GC.
                         FrameRingPool.Trim();
+                        SharedFrame.TrimPool();
                         nextRingTrim = now + (long)FrameRingPool.TrimInterval.TotalMilliseconds;
                     }
                 }
