@@ -16,6 +16,11 @@ internal enum EnvelopeKind : byte
     Dm = 4,
     /// <summary>Presence in a room: wire JSON and the user it is about.</summary>
     Presence = 5,
+    /// <summary>A node's number of connections of a user (in the id field), on the user's channel: its other nodes
+    /// know the user is on several nodes (the rate limit is then counted in the backplane).</summary>
+    Connections = 6,
+    /// <summary>A DM pair id that will never be stored, on the channels of both users (the pair key in the user id field).</summary>
+    DmVoid = 7,
 }
 
 /// <summary>
@@ -67,7 +72,7 @@ internal readonly ref struct BackplaneEnvelope
         envelope = default;
         if (bytes.Length < FixedSize) return false;
         var kind = (EnvelopeKind)bytes[0];
-        if (kind is < EnvelopeKind.Message or > EnvelopeKind.Presence) return false;
+        if (kind is < EnvelopeKind.Message or > EnvelopeKind.DmVoid) return false;
         int nodeLength = bytes[1];
         if (bytes.Length < FixedSize + nodeLength) return false;
         int at = 2 + nodeLength;

@@ -10,6 +10,8 @@ internal sealed class BackplaneMetrics
     private long _gapFills;
     private long _skippedIds;
     private long _reconnects;
+    private long _localAdmissions;
+    private long _clusterRateLimited;
 
     /// <summary>Messages published by this node.</summary>
     public long Published => Interlocked.Read(ref _published);
@@ -29,6 +31,12 @@ internal sealed class BackplaneMetrics
     /// <summary>Reconnections to the backplane.</summary>
     public long Reconnects => Interlocked.Read(ref _reconnects);
 
+    /// <summary>Connections admitted against this node's count only, because the backplane was unreachable.</summary>
+    public long LocalAdmissions => Interlocked.Read(ref _localAdmissions);
+
+    /// <summary>Times the cluster-wide bucket of a user on several nodes ran empty (the node then refuses the user for a while).</summary>
+    public long ClusterRateLimited => Interlocked.Read(ref _clusterRateLimited);
+
     /// <summary>Whether the backplane is reachable (set by the Host), for the <c>wschat_backplane_connected</c> gauge.</summary>
     public Func<bool>? Connected { get; set; }
 
@@ -43,4 +51,8 @@ internal sealed class BackplaneMetrics
     public void OnSkipped(long count) => Interlocked.Add(ref _skippedIds, count);
 
     public void OnReconnect() => Interlocked.Increment(ref _reconnects);
+
+    public void OnLocalAdmission() => Interlocked.Increment(ref _localAdmissions);
+
+    public void OnClusterRateLimited() => Interlocked.Increment(ref _clusterRateLimited);
 }

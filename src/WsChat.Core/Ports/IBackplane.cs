@@ -51,7 +51,42 @@ public interface IBackplane : IAsyncDisposable
 
     /// <summary>The users other nodes have recorded in <paramref name="room"/> (their node ids included).</summary>
     Task<IReadOnlyList<BackplaneMember>> GetRoomMembersAsync(string room);
+
+    /// <summary>
+    /// Admits a connection of <paramref name="userId"/> against the cluster-wide connections-per-user limit
+    /// (PROTOCOL.md §5), atomically: when the user's connections on the other live nodes plus
+    /// <paramref name="localCount"/> (this node's, the new one included) exceed <paramref name="maxConnections"/>, it is
+    /// refused and nothing is recorded; otherwise this node's count becomes <paramref name="localCount"/>.
+    /// </summary>
+    /// <remarks>Counts of a node that stopped refreshing its liveness no longer count (and are removed).</remarks>
+    /// <exception cref="Exception">The backplane is unreachable (the chat then counts on this node only).</exception>
+    Task<ConnectionAdmission> AdmitConnectionAsync(string userId, int localCount, int maxConnections);
+
+    /// <summary>Records that <paramref name="userId"/> has <paramref name="localCount"/> connections on this node (0:
+    /// none), and tells the other nodes where the user is connected. Fire-and-forget, never throws.</summary>
+    void SetConnectionCount(string userId, int localCount);
+
+    /// <summary>Records this node's connection count of every user afresh (after the backplane lost them: a Redis
+    /// restart, or the other nodes took this node for dead), removing counts of users no longer here.
+    /// Fire-and-forget, never throws.</summary>
+    void RecordConnectionCounts(IReadOnlyCollection<KeyValuePair<string, int>> counts);
+
+    /// <summary>The connection counts of <paramref name="userId"/> on the other live nodes, by node id.</summary>
+    Task<IReadOnlyList<KeyValuePair<string, int>>> GetConnectionCountsAsync(string userId);
+
+    /// <summary>
+    /// Takes one token from <paramref name="userId"/>'s cluster-wide bucket (<paramref name="ratePerSecond"/>, at most
+    /// <paramref name="burst"/>; PROTOCOL.md §5), atomically for every node. Returns 0 when a token was taken,
+    /// otherwise the milliseconds until one is available (nothing taken).
+    /// </summary>
+    /// <exception cref="Exception">The backplane is unreachable.</exception>
+    Task<int> TakeRateTokenAsync(string userId, double ratePerSecond, int burst);
 }
+
+/// <summary>The answer of <see cref="IBackplane.AdmitConnectionAsync"/>.</summary>
+/// <param name="Admitted">False: the user has the maximum number of connections in the cluster already.</param>
+/// <param name="Elsewhere">The user's connections on the other live nodes.</param>
+public readonly record struct ConnectionAdmission(bool Admitted, int Elsewhere);
 
 /// <summary>A user with connections in a room on another node.</summary>
 /// <param name="Node">That node's <see cref="IBackplane.NodeId"/>.</param>
@@ -74,7 +109,7 @@ public enum BackplaneChannelKind : byte
 {
     /// <summary>A room's messages, typing and presence; subscribed by nodes with members in the room.</summary>
     Room = 1,
-    /// <summary>A user's DMs; subscribed by nodes where the user has connections.</summary>
+    /// <summary>A user's DMs and connection counts; subscribed by nodes where the user has connections.</summary>
     User = 2,
 }
 

@@ -25,24 +25,42 @@ internal sealed partial class ChatEngine
     /// <summary>Registers the user (connections-per-user limit), arms the expiry, sends <c>welcome</c>.</summary>
     private void CompleteAuth(ChatSession session, in TokenIdentity identity)
     {
-        if (!Users.TryAdd(session, identity.UserId, identity.Name, Options.MaxConnectionsPerUser, out ChatUser user))
+        if (_backplane is { } backplane)
         {
-            // §5: the new connection is the one refused; the user's others are untouched.
-            Metrics.AuthFailed(Diagnostics.AuthFailureReason.TooManyConnections);
-            session.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.TooManyConnections);
+            AdmitClustered(session, in identity, backplane);     // the limit counts every node (ChatEngine.Admission.cs)
             return;
         }
 
+        if (!Users.TryAdd(session, identity.UserId, identity.Name, Options.MaxConnectionsPerUser, out ChatUser user))
+        {
+            RefuseTooMany(session);
+            return;
+        }
+
+        FinishAuth(session, user, in identity);
+    }
+
+    // §5: the new connection is the one refused; the user's others are untouched.
+    private void RefuseTooMany(ChatSession session)
+    {
+        Metrics.AuthFailed(Diagnostics.AuthFailureReason.TooManyConnections);
+        session.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.TooManyConnections);
+    }
+
+    /// <summary>The connection is admitted: authenticated, expiry armed, <c>welcome</c> sent. False when it closed meanwhile.</summary>
+    private bool FinishAuth(ChatSession session, ChatUser user, in TokenIdentity identity)
+    {
         if (!session.Authenticate(user, identity.Name))
         {
             Users.Remove(session, user);        // it closed while we were at it
-            return;
+            return false;
         }
 
         UserCameOnline(user.Id);
         ArmExpiry(session, in identity);
         // §2: welcome before anything else; the session accepts commands only from here on.
         session.Send(Frames.Welcome(session.UserIdUtf8, session.UsernameUtf8, session.Id, (int)Options.HeartbeatInterval.TotalMilliseconds));
+        return true;
     }
 
     // §2, §5: a second auth refreshes the expiry; same sub required; an invalid one leaves the old expiry.

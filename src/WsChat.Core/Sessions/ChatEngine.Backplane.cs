@@ -47,6 +47,7 @@ internal sealed partial class ChatEngine : IBackplaneReceiver
         _backplane = backplane;
         BackplaneReadiness = new BackplaneReadinessCheck(backplane);
         Metrics.Backplane = BackplaneMetrics;
+        Users.CountChanged = backplane.SetConnectionCount;
         await backplane.StartAsync(this, cancellationToken).ConfigureAwait(false);
         TimeSpan tick = BackplaneOptions.TickInterval;
         _backplaneTimer = new Timer(static s => ((ChatEngine)s!).TickShards(), this, tick, tick);
@@ -62,6 +63,7 @@ internal sealed partial class ChatEngine : IBackplaneReceiver
         if (channel.Kind == BackplaneChannelKind.User)
         {
             if (envelope.Kind == EnvelopeKind.Dm) DeliverRemoteDm(channel.Name, envelope.Payload);
+            else if (envelope.Kind == EnvelopeKind.Connections) RemoteConnections(channel.Name, envelope.Node, envelope.Id);
             return;
         }
 
@@ -96,6 +98,9 @@ internal sealed partial class ChatEngine : IBackplaneReceiver
         BackplaneLog.Reconnected(Logger);
         foreach (Shard shard in _shards) shard.Queue.Enqueue(new ShardCommand { Kind = ShardCommandKind.BackplaneCatchUp });
         RetryUserSubscriptions();
+        // Counts changed meanwhile (or Redis lost them): this node's afresh, the other nodes' read again.
+        _backplane!.RecordConnectionCounts(Users.Counts());
+        foreach (ChatUser user in Users.All) ReadElsewhere(user);
     }
 
     // Room names are at most 64 ASCII characters (PROTOCOL.md §3).
@@ -127,6 +132,12 @@ internal sealed partial class ChatEngine : IBackplaneReceiver
         {
             if (!_userSubscriptions.ContainsKey(userId)) _userSubscriptions.Add(userId, new UserSubscription { Task = Subscribe(userId) });
         }
+    }
+
+    /// <summary>The subscription to the user's channel, while the user has connections here (null otherwise).</summary>
+    private Task? UserSubscriptionOf(string userId)
+    {
+        lock (_userSubscriptionsLock) return _userSubscriptions.TryGetValue(userId, out UserSubscription? s) ? s.Task : null;
     }
 
     private void UserWentOffline(string userId)

@@ -13,15 +13,22 @@ internal sealed partial class ChatEngine
     /// <summary>One text message from the client (the read path: parse, check, answer or queue).</summary>
     /// <param name="session">The connection's session.</param>
     /// <param name="json">The message, borrowed for the duration of the call.</param>
-    public void Receive(ChatSession session, ReadOnlySpan<byte> json)
+    public void Receive(ChatSession session, ReadOnlySpan<byte> json) => ReceiveChecked(session, json, ClusterVerdict.Unchecked);
+
+    /// <summary>The read path; <paramref name="verdict"/> is the cluster-wide rate limit's answer for a message that
+    /// waited for it (ChatEngine.Admission.cs): its connection bucket was charged the first time through.</summary>
+    private void ReceiveChecked(ChatSession session, ReadOnlySpan<byte> json, int verdict)
     {
         if (session.State == SessionState.Closed) return;
+        // Several nodes: waiting for the backplane (admission, or a rate-limit token): held, run in order afterwards.
+        if (verdict == ClusterVerdict.Unchecked && IsHeld(session, json)) return;
         long now = Time.GetTimestamp();
         bool parsed = ClientMessageReader.TryRead(json, Options.MaxTextLength, out ClientCommand cmd, out ProtocolError error);
-        Metrics.MessageReceived(parsed ? cmd.Type : CommandType.None);
+        if (verdict == ClusterVerdict.Unchecked) Metrics.MessageReceived(parsed ? cmd.Type : CommandType.None);
 
         // PROTOCOL.md §5: every command counts against the connection's bucket, refused ones too.
-        if (!session.ConnectionBucket.TryTake(now, out int retryMs))
+        int retryMs = 0;
+        if (verdict == ClusterVerdict.Unchecked && !session.ConnectionBucket.TryTake(now, out retryMs))
         {
             Metrics.RateLimited(Diagnostics.RateLimitBucket.Connection);
             RateLimited(session, cmd.Ref, retryMs, now);
@@ -69,16 +76,16 @@ internal sealed partial class ChatEngine
                 ToRoom(session, ShardCommandKind.ListUsers, in cmd);
                 break;
             case CommandType.Message:
-                if (TakeUserToken(session, in cmd, now)) ToRoom(session, ShardCommandKind.Message, in cmd);
+                if (TakeUserToken(session, in cmd, now, json, verdict)) ToRoom(session, ShardCommandKind.Message, in cmd);
                 break;
             case CommandType.Typing:
-                if (TakeUserToken(session, in cmd, now)) ToRoom(session, ShardCommandKind.Typing, in cmd);
+                if (TakeUserToken(session, in cmd, now, json, verdict)) ToRoom(session, ShardCommandKind.Typing, in cmd);
                 break;
             case CommandType.History:
                 History(session, in cmd);
                 break;
             case CommandType.Dm:
-                if (TakeUserToken(session, in cmd, now)) Dm(session, in cmd);
+                if (TakeUserToken(session, in cmd, now, json, verdict)) Dm(session, in cmd);
                 break;
             default:
                 Metrics.Error(ErrorCode.BadRequest);
@@ -137,10 +144,30 @@ internal sealed partial class ChatEngine
         command.ReturnData();
     }
 
-    // PROTOCOL.md §5: message, dm and typing also count against the user's bucket, shared by their connections.
-    private bool TakeUserToken(ChatSession session, in ClientCommand cmd, long now)
+    // PROTOCOL.md §5: message, dm and typing also count against the user's bucket, shared by their connections; for a
+    // user connected to several nodes, the backplane's bucket, shared by every node (ChatEngine.Admission.cs).
+    private bool TakeUserToken(ChatSession session, in ClientCommand cmd, long now, ReadOnlySpan<byte> json, int verdict)
     {
-        if (session.User!.TryTake(now, out int retryMs)) return true;
+        int retryMs;
+        switch (verdict)
+        {
+            case ClusterVerdict.Granted:
+                return true;
+            case > 0:
+                retryMs = verdict;
+                break;
+            default:
+                ChatUser user = session.User!;
+                if (verdict == ClusterVerdict.Unchecked && user.OnSeveralNodes && _backplane is { IsConnected: true } backplane)
+                {
+                    AskClusterToken(session, user, json, backplane);
+                    return false;
+                }
+
+                if (user.TryTake(now, out retryMs)) return true;
+                break;
+        }
+
         Metrics.RateLimited(Diagnostics.RateLimitBucket.User);
         RateLimited(session, cmd.Ref, retryMs, now);
         return false;

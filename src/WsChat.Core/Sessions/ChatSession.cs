@@ -25,6 +25,7 @@ internal sealed partial class ChatSession
     private long _shardMask;    // bit i: the session may be a member of a room of shard i
     private string? _username;          // only when this connection's token names the user otherwise than ChatUser.Name
     private byte[]? _usernameUtf8;
+    private ReadHold? _hold;    // several nodes, during a backplane round trip only
 
     /// <summary>A session over a port (tests, other transports).</summary>
     public ChatSession(IChatConnection connection, ChatEngine engine)
@@ -47,6 +48,17 @@ internal sealed partial class ChatSession
         Flood = new FloodGuard(options.FloodCloseAfter, options.FloodWindow);
         OpenedAtMs = engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
     }
+
+    /// <summary>Several nodes: set while the connection waits for the backplane (its admission, or a rate-limit
+    /// token); the read path holds messages there meanwhile. Null otherwise, and always on one node.</summary>
+    public ReadHold? Hold
+    {
+        get => Volatile.Read(ref _hold);
+        set => Volatile.Write(ref _hold, value);
+    }
+
+    /// <summary>Clears <see cref="Hold"/> if it is still <paramref name="hold"/> (a held message may have started the next wait).</summary>
+    public void ClearHold(ReadHold hold) => Interlocked.CompareExchange(ref _hold, null, hold);
 
     /// <summary>When the connection opened (ms since the epoch), for <c>/stats</c>' connection ages.</summary>
     public long OpenedAtMs { get; }

@@ -23,6 +23,11 @@ internal sealed class ChatUser
     // Guarded by a monitor on this user (no lock object per user: 40 bytes each, issue 5's idle budget).
     private TokenBucket _bucket;
 
+    // Several nodes only (issue 8), under the same monitor: the user's connection counts on other nodes (null
+    // until a node reports one) and their sum.
+    private Dictionary<string, int>? _nodes;
+    private int _elsewhere;
+
     /// <param name="id">The user id (JWT <c>sub</c>).</param>
     /// <param name="name">The display name of the connection that brought the user online.</param>
     /// <param name="bucket">The user's rate-limit bucket.</param>
@@ -62,5 +67,36 @@ internal sealed class ChatUser
     {
         // Uncontended unless one user floods from several connections at once; a monitor costs no allocation then.
         lock (this) return _bucket.TryTake(nowTimestamp, out retryAfterMs);
+    }
+
+    /// <summary>True while the user has connections on other nodes too (issue 8): their rate is then counted in the
+    /// backplane's bucket, shared by every node, instead of this one.</summary>
+    public bool OnSeveralNodes => Volatile.Read(ref _elsewhere) > 0;
+
+    /// <summary>Another node has <paramref name="count"/> connections of this user now. Thread-safe.</summary>
+    public void SetElsewhere(string node, int count)
+    {
+        lock (this)
+        {
+            _nodes ??= new Dictionary<string, int>(StringComparer.Ordinal);
+            if (count > 0) _nodes[node] = count;
+            else _nodes.Remove(node);
+            Volatile.Write(ref _elsewhere, _nodes.Values.Sum());
+        }
+    }
+
+    /// <summary>The user's connections on the other nodes, all of them (replacing what was known). Thread-safe.</summary>
+    public void SetElsewhere(IReadOnlyList<KeyValuePair<string, int>> counts)
+    {
+        lock (this)
+        {
+            _nodes = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach ((string node, int count) in counts)
+            {
+                if (count > 0) _nodes[node] = count;
+            }
+
+            Volatile.Write(ref _elsewhere, _nodes.Values.Sum());
+        }
     }
 }

@@ -32,6 +32,12 @@ internal sealed class UserDirectory
     /// <summary>Users with at least one connection.</summary>
     public int Count => _users.Count;
 
+    /// <summary>Every user's number of connections, taken under the lock (a backplane records them all afresh).</summary>
+    public List<KeyValuePair<string, int>> Counts()
+    {
+        lock (_lock) return [.. _users.Values.Where(u => u.Sessions.Length > 0).Select(u => new KeyValuePair<string, int>(u.Id, u.Sessions.Length))];
+    }
+
     /// <summary>Every user with a connection, as the directory holds them now (for <c>/stats</c>; lock-free).</summary>
     public ICollection<ChatUser> All => _users.Values;
 
@@ -39,11 +45,18 @@ internal sealed class UserDirectory
     public long ConnectionCount => _users.Values.Sum(u => (long)u.Sessions.Length);
 
     /// <summary>
+    /// Several nodes (issue 8): told, under the directory's lock, the user's new number of connections after every
+    /// removal, so that the counts it records in the backplane are issued in the order they happened.
+    /// </summary>
+    public Action<string, int>? CountChanged { get; set; }
+
+    /// <summary>
     /// Registers <paramref name="session"/> under <paramref name="userId"/>. Fails when the user has
     /// <paramref name="maxConnections"/> connections already. A user who comes online gets
-    /// <paramref name="username"/> as its shared display name.
+    /// <paramref name="username"/> as its shared display name. <paramref name="added"/> (optional) runs under the
+    /// directory's lock after a successful add, with the user's new number of connections.
     /// </summary>
-    public bool TryAdd(ChatSession session, string userId, string username, int maxConnections, out ChatUser user)
+    public bool TryAdd(ChatSession session, string userId, string username, int maxConnections, out ChatUser user, Action<ChatUser, int>? added = null)
     {
         lock (_lock)
         {
@@ -62,6 +75,7 @@ internal sealed class UserDirectory
             }
 
             existing.Sessions = [.. sessions, session];
+            added?.Invoke(existing, sessions.Length + 1);
             return true;
         }
     }
@@ -78,6 +92,7 @@ internal sealed class UserDirectory
             {
                 user.Sessions = [];
                 Remove(user);
+                CountChanged?.Invoke(user.Id, _users.TryGetValue(user.Id, out ChatUser? next) ? next.Sessions.Length : 0);
                 return;
             }
 
@@ -85,6 +100,7 @@ internal sealed class UserDirectory
             sessions.AsSpan(0, index).CopyTo(rest);
             sessions.AsSpan(index + 1).CopyTo(rest.AsSpan(index));
             user.Sessions = rest;
+            CountChanged?.Invoke(user.Id, rest.Length);
         }
     }
 

@@ -14,6 +14,8 @@ internal sealed class BackplanePrometheus
     private readonly Counter _gapFills;
     private readonly Counter _skipped;
     private readonly Counter _reconnects;
+    private readonly Counter _localAdmissions;
+    private readonly Counter _clusterRateLimited;
 
     public BackplanePrometheus(MetricFactory f, BackplaneMetrics source)
     {
@@ -25,6 +27,10 @@ internal sealed class BackplanePrometheus
         _gapFills = f.CreateCounter("wschat_backplane_gap_fills_total", "Storage reads that filled a gap in a room's ids or caught up after a reconnect.");
         _skipped = f.CreateCounter("wschat_backplane_skipped_ids_total", "Room ids given up because they never reached storage.");
         _reconnects = f.CreateCounter("wschat_backplane_reconnects_total", "Reconnections to Redis.");
+        _localAdmissions = f.CreateCounter("wschat_backplane_local_admissions_total",
+            "Connections admitted against this node's connections-per-user count only: Redis was unreachable.");
+        _clusterRateLimited = f.CreateCounter("wschat_backplane_rate_limited_total",
+            "Times the cluster-wide bucket of a user connected to several nodes ran empty.");
     }
 
     public void Fold()
@@ -36,5 +42,7 @@ internal sealed class BackplanePrometheus
         _gapFills.IncTo(_source.GapFills);
         _skipped.IncTo(_source.SkippedIds);
         _reconnects.IncTo(_source.Reconnects);
+        _localAdmissions.IncTo(_source.LocalAdmissions);
+        _clusterRateLimited.IncTo(_source.ClusterRateLimited);
     }
 }

@@ -35,7 +35,8 @@ internal sealed partial class RedisBackplane : IBackplane
         """;
 
     // Removes a node that stopped refreshing its liveness key: its room records (returned as room, user id, name
-    // triples, so that the caller publishes presence offline for them), its record set, its entry in the node set.
+    // triples, so that the caller publishes presence offline for them), its record set, its entry in the node set,
+    // and its connection counts (the users are returned too: their other nodes are told the count is 0).
     // Atomic: of several nodes cleaning up at once, one gets the records, the others nothing.
     private const string ExpireNodeScript = """
         local entries = redis.call('SMEMBERS', KEYS[1])
@@ -58,7 +59,10 @@ internal sealed partial class RedisBackplane : IBackplane
         end
         redis.call('DEL', KEYS[1])
         redis.call('SREM', KEYS[2], ARGV[1])
-        return out
+        local users = redis.call('SMEMBERS', KEYS[3])
+        for _, user in ipairs(users) do redis.call('HDEL', ARGV[3] .. user, ARGV[1]) end
+        redis.call('DEL', KEYS[3])
+        return { out, users }
         """;
 
     // After a reconnect, StackExchange.Redis resubscribes in the background; reading storage before that finished
@@ -184,13 +188,18 @@ internal sealed partial class RedisBackplane : IBackplane
             {
                 string node = other.ToString();
                 if (node == NodeId || await db.KeyExistsAsync(_options.KeyPrefix + "node:" + node).ConfigureAwait(false)) continue;
-                RedisResult result = await db.ScriptEvaluateAsync(ExpireNodeScript, [NodeMembersKey(node), nodes], [node, _options.KeyPrefix + "members:"]).ConfigureAwait(false);
-                var records = (RedisResult[])result!;
+                RedisResult result = await db.ScriptEvaluateAsync(ExpireNodeScript, [NodeMembersKey(node), nodes, NodeUsersKey(node)],
+                    [node, _options.KeyPrefix + "members:", _options.KeyPrefix + "conns:"]).ConfigureAwait(false);
+                var parts = (RedisResult[])result!;
+                var records = (RedisResult[])parts[0]!;
+                var users = (RedisResult[])parts[1]!;
                 LogNodeExpired(_logger, node, records.Length / 3);
                 for (int i = 0; i + 2 < records.Length; i += 3)
                 {
                     PublishOffline(node, records[i].ToString(), records[i + 1].ToString(), records[i + 2].ToString());
                 }
+
+                foreach (RedisResult user in users) PublishCount(user.ToString(), 0, node);
             }
         }
         catch (Exception ex) when (ex is RedisException or ObjectDisposedException or InvalidOperationException)
