@@ -41,7 +41,7 @@ public class BackplaneEnvelopeTests
     }
 
     [TestCase((byte)0)]
-    [TestCase((byte)6)]
+    [TestCase((byte)8)]
     [TestCase((byte)255)]
     public void Decode_UnknownKind_IsRefused(byte kind)
     {
