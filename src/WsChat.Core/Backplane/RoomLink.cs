@@ -1,14 +1,11 @@
 namespace WsChat.Core.Backplane;
 
 /// <summary>
-/// A room's side of the backplane on this node, while the node has members in it: the subscription to the room's
-/// channel and the sequencer that puts the messages of every node back in id order. Owned by the room's shard.
+/// A conversation's order on this node (a room's, or a DM pair's): the sequencer that puts the messages of every node
+/// back in id order, and the state of the storage reads that fill its gaps. Owned by the conversation's shard.
 /// </summary>
-internal sealed class RoomLink(IDisposable subscription, long delivered)
+internal abstract class ConversationLink(long delivered)
 {
-    /// <summary>The room channel's subscription (disposed when the node's last member leaves).</summary>
-    public IDisposable Subscription { get; } = subscription;
-
     public MessageSequencer Sequencer { get; } = new(delivered);
 
     /// <summary>A storage read after the last delivered id is on its way.</summary>
@@ -19,6 +16,16 @@ internal sealed class RoomLink(IDisposable subscription, long delivered)
 
     /// <summary>Set when the node reconnected to the backplane: read storage once even without a gap.</summary>
     public bool CatchUpRequested { get; set; }
+}
+
+/// <summary>
+/// A room's side of the backplane on this node, while the node has members in it: the subscription to the room's
+/// channel and the room's order. Owned by the room's shard.
+/// </summary>
+internal sealed class RoomLink(IDisposable subscription, long delivered) : ConversationLink(delivered)
+{
+    /// <summary>The room channel's subscription (disposed when the node's last member leaves).</summary>
+    public IDisposable Subscription { get; } = subscription;
 
     /// <summary>Users with connections in the room on other nodes, by user id (for <c>joined.users</c>, <c>users</c>
     /// and for showing presence only when a user comes or goes cluster-wide).</summary>

@@ -62,7 +62,7 @@ internal sealed partial class ChatEngine : IBackplaneReceiver
         BackplaneMetrics.OnReceived();
         if (channel.Kind == BackplaneChannelKind.User)
         {
-            if (envelope.Kind == EnvelopeKind.Dm) DeliverRemoteDm(channel.Name, envelope.Payload);
+            if (envelope.Kind is EnvelopeKind.Dm or EnvelopeKind.DmVoid) ToPairShard(in envelope);
             else if (envelope.Kind == EnvelopeKind.Connections) RemoteConnections(channel.Name, envelope.Node, envelope.Id);
             return;
         }
@@ -114,14 +114,26 @@ internal sealed partial class ChatEngine : IBackplaneReceiver
         }
     }
 
-    // A DM stored by another node, for this node's connections of one of its two users.
-    private void DeliverRemoteDm(string userId, ReadOnlySpan<byte> payload)
+    // A DM (or a DM id never stored) from another node: to the pair's shard, which delivers the pair's DMs in id order
+    // (the user id field carries the pair's key). A full shard drops it: the gap is filled from storage.
+    private void ToPairShard(in BackplaneEnvelope envelope)
     {
-        ChatUser? user = Users.Find(userId);
-        if (user is null) return;
-        SharedFrame frame = Frames.FromPayload(payload);
-        foreach (ChatSession session in user.Sessions) session.Send(frame.AddRef());
-        frame.Release();
+        ConversationKey key;
+        try
+        {
+            key = ConversationKey.Parse(Encoding.UTF8.GetString(envelope.UserId));
+        }
+        catch (FormatException)
+        {
+            return;     // not a pair key: a node of an older version
+        }
+
+        if (!key.TryGetUsers(out ReadOnlySpan<char> first, out ReadOnlySpan<char> second)) return;
+        Shard shard = ShardOf(ShardHash.OfPair(Encoding.UTF8.GetBytes(first.ToString()), Encoding.UTF8.GetBytes(second.ToString())));
+        ShardCommand command = ShardCommand.Create(ShardCommandKind.RemoteDm, null, envelope.UserId, default, envelope.Payload);
+        command.Since = envelope.Id;
+        command.Limit = (int)envelope.Kind;
+        if (!shard.Queue.TryEnqueue(in command)) command.ReturnData();
     }
 
     /// <summary>A user's first connection on this node: subscribe to their channel (DMs from other nodes).</summary>

@@ -124,13 +124,7 @@ internal sealed partial class Shard
             return;
         }
 
-        // A DM goes to the channels of both users (one when a user writes to themselves); nodes deliver to their connections.
-        DmPair pair = f.Pair!;
-        Publish(backplane, new BackplaneChannel(BackplaneChannelKind.User, pair.First), EnvelopeKind.Dm, f.Id, f.Session.UserIdUtf8, f.Frame.Payload);
-        if (!string.Equals(pair.First, pair.Second, StringComparison.Ordinal))
-        {
-            Publish(backplane, new BackplaneChannel(BackplaneChannelKind.User, pair.Second), EnvelopeKind.Dm, f.Id, f.Session.UserIdUtf8, f.Frame.Payload);
-        }
+        PublishStoredDm(backplane, in f);       // Shard.BackplaneDms.cs
     }
 
     /// <summary>An id of <paramref name="room"/> that will never be stored: every node stops waiting for it.</summary>
@@ -261,7 +255,7 @@ internal sealed partial class Shard
         sequencer.NoteGap(Stopwatch.GetTimestamp(), progressed);
         if (sequencer.GapSince != 0) _gapped.Add(room);
         else _gapped.Remove(room);
-        _hasGaps = _gapped.Count > 0;
+        _hasGaps = _gapped.Count + _gappedPairs.Count > 0;
     }
 
     private static void AckRoom(ChatSession sender, string? clientRef, long id, Room room)
@@ -270,18 +264,24 @@ internal sealed partial class Shard
         sender.Send(Frames.Ack(Encoding.UTF8.GetBytes(clientRef), id, room.NameUtf8));
     }
 
-    // The backplane timer: rooms whose gap is older than the fill delay read storage (once per delay).
+    // The backplane timer: rooms and DM pairs whose gap is older than the fill delay read storage (once per delay).
     private void BackplaneTick()
     {
         long now = Stopwatch.GetTimestamp();
         foreach (Room room in _gapped)
         {
-            RoomLink link = room.Link!;
-            if (link.Filling || now < link.NextFillAt) continue;
-            if (Stopwatch.GetElapsedTime(link.Sequencer.GapSince, now) < _engine.BackplaneOptions.GapFillDelay) continue;
-            StartFill(room);
+            if (FillDue(room.Link!, now)) StartFill(room.Link!, room, pair: null);
+        }
+
+        foreach (DmPair pair in _gappedPairs)
+        {
+            if (FillDue(pair.Link!, now)) StartFill(pair.Link!, room: null, pair);
         }
     }
+
+    private bool FillDue(ConversationLink link, long now) =>
+        !link.Filling && now >= link.NextFillAt
+        && Stopwatch.GetElapsedTime(link.Sequencer.GapSince, now) >= _engine.BackplaneOptions.GapFillDelay;
 
     // The backplane reconnected: what was published meanwhile was lost; every subscribed room reads storage.
     private void BackplaneCatchUp()
@@ -291,42 +291,52 @@ internal sealed partial class Shard
         {
             if (room.Link is not { } link) continue;
             if (link.Filling) link.CatchUpRequested = true;
-            else StartFill(room);
+            else StartFill(link, room, pair: null);
             // Redis may have lost the records, or the other nodes took this node for dead: record its users again,
             // and take the other nodes' users afresh (presence sent meanwhile was lost).
             foreach (RoomUser user in room.Users) backplane.SetRoomMember(room.Name, Encoding.UTF8.GetString(user.UserIdUtf8), Encoding.UTF8.GetString(user.UsernameUtf8), true);
             FetchRemoteMembers(room, link, backplane, then: null);
         }
+
+        foreach (DmPair pair in _pairs.Values)
+        {
+            if (pair.Link is not { Loading: false } dmLink) continue;
+            if (dmLink.Filling) dmLink.CatchUpRequested = true;
+            else StartFill(dmLink, room: null, pair);
+        }
     }
 
-    private void StartFill(Room room)
+    // A storage read after the last delivered id of a room or a DM pair (one of the two is given).
+    private void StartFill(ConversationLink link, Room? room, DmPair? pair)
     {
-        RoomLink link = room.Link!;
         link.Filling = true;
         link.CatchUpRequested = false;
         long startedAt = Stopwatch.GetTimestamp();
+        ConversationKey key = room is not null ? room.Storage!.Key : pair!.Storage?.Key ?? ConversationKey.Parse(pair.Key);
         Task<MessagePage> read;
         try
         {
-            read = Store.ReadSinceAsync(room.Storage!.Key, link.Sequencer.Delivered, _engine.Options.ReplayLimit, CancellationToken.None);
+            read = Store.ReadSinceAsync(key, link.Sequencer.Delivered, _engine.Options.ReplayLimit, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             read = Task.FromException<MessagePage>(ex);
         }
 
-        read.ContinueWith(t => PostToShard(() => Filled(room, link, startedAt, t)), CancellationToken.None,
+        read.ContinueWith(t => PostToShard(() => Filled(link, room, pair, startedAt, t)), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private void Filled(Room room, RoomLink link, long startedAt, Task<MessagePage> read)
+    private void Filled(ConversationLink link, Room? room, DmPair? pair, long startedAt, Task<MessagePage> read)
     {
         link.Filling = false;
         link.NextFillAt = Stopwatch.GetTimestamp() + (long)(_engine.BackplaneOptions.GapFillDelay.TotalSeconds * Stopwatch.Frequency);
-        if (!ReferenceEquals(room.Link, link)) return;      // the room lost its members meanwhile
+        // The room lost its members (the pair its users) meanwhile.
+        if (room is not null ? !ReferenceEquals(room.Link, link) : !ReferenceEquals(pair!.Link, link)) return;
+        string name = room?.Name ?? pair!.Key;
         if (!read.IsCompletedSuccessfully)
         {
-            BackplaneLog.FillFailed(_engine.Logger, room.Name, read.Exception?.GetBaseException());
+            BackplaneLog.FillFailed(_engine.Logger, name, read.Exception?.GetBaseException());
             link.CatchUpRequested = true;
             return;
         }
@@ -336,11 +346,11 @@ internal sealed partial class Shard
         foreach (StoredMessage message in read.Result.Messages)
         {
             if (message.Id <= sequencer.Delivered) continue;
-            SharedFrame frame = FrameOf(in message, room, pair: null);
+            SharedFrame frame = FrameOf(in message, room, pair);
             if (!sequencer.Offer(message.Id, new SequencedItem(frame))) frame.Release();     // held already (same message)
         }
 
-        DeliverInOrder(room);
+        Deliver(link, room, pair);
         // What storage still lacks, long after the gap appeared, never committed: its node crashed between taking
         // the id and storing it (a refused message is announced with a Void instead). Give it up.
         while (sequencer.PendingCount > 0 && sequencer.GapSince != 0
@@ -349,11 +359,17 @@ internal sealed partial class Shard
             long from = sequencer.Delivered + 1;
             long skipped = sequencer.SkipGaps();
             _engine.BackplaneMetrics.OnSkipped(skipped);
-            BackplaneLog.Skipped(_engine.Logger, room.Name, from, from + skipped - 1);
-            DeliverInOrder(room);
+            BackplaneLog.Skipped(_engine.Logger, name, from, from + skipped - 1);
+            Deliver(link, room, pair);
         }
 
-        if (link.CatchUpRequested) StartFill(room);
+        if (link.CatchUpRequested) StartFill(link, room, pair);
+    }
+
+    private void Deliver(ConversationLink link, Room? room, DmPair? pair)
+    {
+        if (room is not null) DeliverInOrder(room);
+        else DeliverDmsInOrder(pair!, (DmLink)link);
     }
 
     /// <summary>The node's last member of <paramref name="room"/> left: unsubscribe and forget it (the next join
@@ -366,7 +382,7 @@ internal sealed partial class Shard
         link.Sequencer.Clear(static item => item.Frame?.Release());
         link.Subscription.Dispose();
         _gapped.Remove(room);
-        _hasGaps = _gapped.Count > 0;
+        _hasGaps = _gapped.Count + _gappedPairs.Count > 0;
         if (_rooms.Remove(room.Name)) Metrics.RoomsChanged(-1);
     }
 

@@ -69,13 +69,15 @@ internal sealed partial class Shard
 
         foreach (DmPair pair in _pairs.Values)
         {
-            if (!IsIdle(pair.Storage)) continue;
+            // Several nodes: a pair whose order holds DMs back (or reads storage) stays.
+            if (!IsIdle(pair.Storage) || pair.Link is { Loading: true } or { Filling: true } or { Sequencer.PendingCount: > 0 }) continue;
             if (!pair.Storage!.IdleMarked)
             {
                 pair.Storage.IdleMarked = true;
                 continue;
             }
 
+            DropDmLink(pair);
             _pairs.Remove(pair.Key);
             dropped++;
         }

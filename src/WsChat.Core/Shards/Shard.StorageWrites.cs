@@ -80,7 +80,12 @@ internal sealed partial class Shard : IAppendCompletionSink
         {
             // Storage is this far behind (or the server is draining): refuse now rather than queue without bound.
             inFlight.Frame.Release();
-            if (_engine.Backplane is { } backplane && inFlight.Room is { } room) VoidId(backplane, room, inFlight.Id);
+            if (_engine.Backplane is { } backplane)
+            {
+                if (inFlight.Room is { } room) VoidId(backplane, room, inFlight.Id);
+                else VoidDmId(backplane, inFlight.Pair!, inFlight.Id);
+            }
+
             _engine.Metrics.Error(ErrorCode.ServerBusy);
             inFlight.Session.Send(Frames.Error(ErrorCode.ServerBusy, "storage busy, retry later", clientRef));
             return;
@@ -150,25 +155,20 @@ internal sealed partial class Shard : IAppendCompletionSink
                 break;
 
             case AppendStatus.Stored:
-                {
-                    DmPair pair = f.Pair!;
-                    pair.History.Add(f.Id, Frames.ElementOf(f.Frame, Frames.DmTypePrefix));
-                    SendToBoth(_engine.Users.Find(f.Session.UserId), _engine.Users.Find(target), f.Frame);
-                    PublishStored(backplane, in f);
-                    f.Frame.Release();
-                    Ack(f, target, f.Id);
-                    break;
-                }
+                PublishStored(backplane, in f);          // a DM too: delivered (and acked) in the pair's id order
+                break;
 
             case AppendStatus.Duplicate:
                 f.Frame.Release();
                 if (f.Room is { } duplicateRoom) VoidId(backplane, duplicateRoom, f.Id);
+                else VoidDmId(backplane, f.Pair!, f.Id);
                 Ack(f, target, existingId);
                 break;
 
             default:
                 f.Frame.Release();
                 if (f.Room is { } refusedRoom) VoidId(backplane, refusedRoom, f.Id);
+                else VoidDmId(backplane, f.Pair!, f.Id);
                 if (f.Session.State != SessionState.Closed)
                 {
                     f.Session.Send(Frames.Error(ErrorCode.ServerBusy, "message not stored: storage unavailable, retry later", RefOf(f, stackalloc byte[256])));

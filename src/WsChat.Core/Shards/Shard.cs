@@ -123,6 +123,7 @@ internal sealed partial class Shard : IDisposable
                 case ShardCommandKind.AppendCompleted: AppendCompleted(in command); break;
                 case ShardCommandKind.StorageCallback: RunStorageCallback(); break;
                 case ShardCommandKind.Remote: Remote(in command); break;
+                case ShardCommandKind.RemoteDm: RemoteDm(in command); break;
                 case ShardCommandKind.BackplaneTick: BackplaneTick(); break;
                 case ShardCommandKind.BackplaneCatchUp: BackplaneCatchUp(); break;
                 default: throw new InvalidOperationException($"Unknown shard command {command.Kind}.");

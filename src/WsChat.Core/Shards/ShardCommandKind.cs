@@ -25,6 +25,9 @@ internal enum ShardCommandKind : byte
     /// <summary>A message from another node (backplane): target = room, ref = user id, text = the wire JSON,
     /// <see cref="ShardCommand.Since"/> = its id, <see cref="ShardCommand.Limit"/> = its <c>EnvelopeKind</c>.</summary>
     Remote,
+    /// <summary>A DM (or a DM id that will never be stored) from the backplane: target = the pair's key, text = the
+    /// wire JSON, <see cref="ShardCommand.Since"/> = its id, <see cref="ShardCommand.Limit"/> = its <c>EnvelopeKind</c>.</summary>
+    RemoteDm,
     /// <summary>The backplane timer: look at the rooms whose ids have a gap.</summary>
     BackplaneTick,
     /// <summary>The backplane reconnected: read storage for what every room missed meanwhile.</summary>

@@ -40,7 +40,12 @@ internal sealed class ChatUser
         Name = same ? id : name;
         NameUtf8 = same ? IdUtf8 : Encoding.UTF8.GetBytes(name);
         _bucket = bucket;
+        OnlineSinceMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
+
+    /// <summary>When this user came online on this node (ms since the epoch, UTC): several nodes deliver the DMs sent
+    /// from then on (a DM's timestamp is taken when its id is).</summary>
+    public long OnlineSinceMs { get; }
 
     /// <summary>The user id (JWT <c>sub</c>).</summary>
     public string Id { get; }

@@ -20,6 +20,9 @@ internal sealed class DmPair(string key, string first, string second, int histor
 
     public MessageRing History { get; } = new(historySize);
 
+    /// <summary>Several nodes: the pair's order on this node while one of its users is here (null otherwise).</summary>
+    public Backplane.DmLink? Link { get; set; }
+
     /// <summary>Its stored side when persistence is on (null otherwise).</summary>
     public Shards.ConversationStorage? Storage { get; set; }
 

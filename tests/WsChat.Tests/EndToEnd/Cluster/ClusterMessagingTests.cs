@@ -135,6 +135,71 @@ public class ClusterMessagingTests
         Assert.That(UserIds(after), Is.EqualTo(new[] { "alice" }));
     }
 
+    [Test]
+    public async Task Dm_OnePairWritingFromThreeNodes_EveryConnectionSeesThePairsDmsOnceInIdOrder(CancellationToken ct)
+    {
+        await using WsChatCluster cluster = await WsChatCluster.StartAsync(3, await _database.CreateSchemaAsync(), ct);
+        // alice on nodes 0 and 1, bob on nodes 2 and 0: every node delivers the pair's DMs, committed on three nodes.
+        var connections = new List<ClusterMember>();
+        try
+        {
+            connections.Add(await ClusterMember.ConnectAsync(cluster.Nodes[0], "alice", ct));
+            connections.Add(await ClusterMember.ConnectAsync(cluster.Nodes[1], "alice", ct));
+            connections.Add(await ClusterMember.ConnectAsync(cluster.Nodes[2], "bob", ct));
+            connections.Add(await ClusterMember.ConnectAsync(cluster.Nodes[0], "bob", ct));
+            ClusterMember[] senders = [connections[0], connections[1], connections[2]];
+
+            const int PerSender = 12;       // 24 of alice's within her burst (40), shared by her two nodes
+            await Task.WhenAll(senders.Select(async (sender, i) =>
+            {
+                string to = sender.User == "alice" ? "bob" : "alice";
+                for (int n = 0; n < PerSender; n++) await sender.SendAsync(new { type = "dm", to, text = $"d{i}-{n}", @ref = $"d{i}-{n}" }, ct);
+            }));
+
+            const int Total = 3 * PerSender;
+            foreach (ClusterMember connection in connections)
+            {
+                await connection.WaitUntilAsync(r => r.Count(m => ClusterMember.Type(m) == "dm") >= Total, ct);
+            }
+
+            var acked = new List<long>();
+            foreach (ClusterMember sender in senders)
+            {
+                await sender.WaitUntilAsync(r => r.Count(m => ClusterMember.Type(m) == "ack") >= PerSender, ct);
+                List<JsonElement> acks = [.. sender.Received.Where(m => ClusterMember.Type(m) == "ack")];
+                Assert.That(acks, Has.Count.EqualTo(PerSender), $"{sender.User}: {string.Join("\n", sender.Received)}");
+                acked.AddRange(acks.Select(a => a.GetProperty("id").GetInt64()));
+            }
+
+            acked.Sort();
+            Assert.That(acked, Is.Unique);
+            foreach (ClusterMember connection in connections)
+            {
+                List<long> ids = [.. connection.Received.Where(m => ClusterMember.Type(m) == "dm").Select(m => m.GetProperty("id").GetInt64())];
+                Assert.That(ids, Is.EqualTo(acked), $"{connection.User}: every DM of the pair once, in id order\n{cluster.Output}");
+            }
+
+            // Each sender's DMs keep the order they were sent in, and each ack follows its DM on the sender's connection.
+            foreach ((ClusterMember sender, int i) in senders.Select((s, i) => (s, i)))
+            {
+                List<JsonElement> received = sender.Received;
+                List<string> own = [.. received.Where(m => ClusterMember.Type(m) == "dm" && m.GetProperty("text").GetString()!.StartsWith($"d{i}-", StringComparison.Ordinal))
+                    .Select(m => m.GetProperty("text").GetString()!)];
+                Assert.That(own, Is.EqualTo(Enumerable.Range(0, PerSender).Select(n => $"d{i}-{n}")));
+                foreach (JsonElement ack in received.Where(m => ClusterMember.Type(m) == "ack"))
+                {
+                    long id = ack.GetProperty("id").GetInt64();
+                    int dmAt = received.FindIndex(m => ClusterMember.Type(m) == "dm" && m.GetProperty("id").GetInt64() == id);
+                    Assert.That(dmAt, Is.GreaterThanOrEqualTo(0).And.LessThan(received.IndexOf(ack)), $"the DM {id} before its ack");
+                }
+            }
+        }
+        finally
+        {
+            foreach (ClusterMember connection in connections) await connection.DisposeAsync();
+        }
+    }
+
     private static List<string> UserIds(JsonElement message) =>
         [.. message.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("user_id").GetString()!)];
 }
