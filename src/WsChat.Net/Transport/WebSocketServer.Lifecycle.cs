@@ -58,6 +58,7 @@ public sealed partial class WebSocketServer
     private async Task StopAsync()
     {
         if (!_stopping.IsCancellationRequested) await _stopping.CancelAsync().ConfigureAwait(false);
+        _epollListener?.Close();   // before the socket's fd is closed (and its number reused)
         _listener?.Dispose();
         ForEachConnection(static c => c.Abort());
         await Task.WhenAll(_acceptLoop, _timerLoop).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using WsChat.Net.Diagnostics;
 using WsChat.Net.Http;
+using WsChat.Net.Transport.Epoll;
 
 namespace WsChat.Net.Transport;
 
@@ -31,6 +32,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     private readonly RequestHeadLimits _headLimits;
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
+    private EpollListener? _epollListener;   // accepts on the epoll thread when the epoll engine is in use
     private Task _acceptLoop = Task.CompletedTask;
     private Task _timerLoop = Task.CompletedTask;
     private int _state;                 // WebSocketServerState
@@ -140,6 +142,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             throw new InvalidOperationException("The server was started already.");
         }
 
+        bool epoll = Options.ResolvedSocketEngine == SocketEngine.Epoll;
         var listener = new Socket(Options.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -147,19 +150,49 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             listener.Bind(Options.Endpoint);
             listener.Listen(Options.Backlog);
+            _listener = listener;
+            if (epoll) _epollListener = EpollListener.Start(EpollEngine.Shared, listener, OnEpollAccepted, OnEpollAcceptFailed);
         }
         catch
         {
+            _listener = null;
             listener.Dispose();
             Volatile.Write(ref _state, (int)WebSocketServerState.Stopped);
             throw;
         }
 
-        _listener = listener;
         Log.Listening(Logger, listener.LocalEndPoint!);
-        _acceptLoop = Task.Run(AcceptLoopAsync);
+        if (!epoll) _acceptLoop = Task.Run(AcceptLoopAsync);
         _timerLoop = Task.Run(TimerLoopAsync);
     }
+
+    /// <summary>Epoll thread: a descriptor from accept4 (non-blocking, close-on-exec). Registers it and starts its
+    /// connection's loop on the thread pool, so the epoll thread goes straight back to dispatching.</summary>
+    private unsafe void OnEpollAccepted(int fd)
+    {
+        // Chat frames are small and latency matters: never wait for Nagle to fill a segment.
+        int one = 1;
+        LinuxNative.setsockopt(fd, LinuxNative.IPPROTO_TCP, LinuxNative.TCP_NODELAY, &one, sizeof(int));
+        EpollConnectionSocket? socket = EpollConnectionSocket.Register(EpollEngine.Shared, fd, out int errno);
+        if (socket is null)
+        {
+            Log.AcceptFailed(Logger, LinuxNative.Exception(errno));
+            return;
+        }
+
+        try
+        {
+            var connection = new WebSocketConnection(this, socket);
+            ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.RunAsync(), connection, preferLocal: false);
+        }
+        catch (Exception e)
+        {
+            Log.AcceptFailed(Logger, e);
+            socket.Dispose();
+        }
+    }
+
+    private void OnEpollAcceptFailed(int errno) => Log.AcceptFailed(Logger, LinuxNative.Exception(errno));
 
     /// <summary>Finds a live connection by <see cref="WebSocketConnection.Id"/>. Thread-safe.</summary>
     /// <returns>False when no such connection is open (it closed; its slot may hold a newer one).</returns>

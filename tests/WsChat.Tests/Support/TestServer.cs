@@ -41,6 +41,7 @@ internal sealed class TestServer : IAsyncDisposable
             AllowedOrigins = options.AllowedOrigins,
             DrainTimeout = options.DrainTimeout,
             TimerResolution = options.TimerResolution,
+            SocketEngine = options.SocketEngine,
         }, log);
         server.MapWebSocket("/echo", new EchoHandler(), new WebSocketEndpointOptions { MaxMessageBytes = echoMaxMessageBytes, MaxFramesPerMessage = int.MaxValue });
         server.MapHttp("/healthz", new HealthHandler());
