@@ -1,3 +1,4 @@
+using WsChat.Net.Transport;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -7,12 +8,14 @@ namespace WsChat.Tests.EndToEnd;
 
 /// <summary>System.Net.WebSockets.ClientWebSocket (an implementation we did not write) against our /echo.</summary>
 [CancelAfter(30_000)]
-public class ClientWebSocketInteropTests
+[TestFixture(SocketEngine.Managed)]
+[TestFixture(SocketEngine.Epoll)]
+public class ClientWebSocketInteropTests(SocketEngine engine)
 {
     private TestServer _server = null!;
 
     [SetUp]
-    public void SetUp() => _server = TestServer.Start();
+    public void SetUp() => _server = TestServer.Start(engine);
 
     [TearDown]
     public async Task TearDown() => await _server.DisposeAsync();
@@ -99,7 +102,7 @@ public class ClientWebSocketInteropTests
     [Test]
     public async Task Echo_MessageOverTheLimit_ClosesWith1009(CancellationToken ct)
     {
-        await using TestServer small = TestServer.Start(echoMaxMessageBytes: 1000);
+        await using TestServer small = TestServer.Start(engine, echoMaxMessageBytes: 1000);
         using var ws = new ClientWebSocket();
         await ws.ConnectAsync(small.Uri("/echo"), ct);
         await ws.SendAsync(new byte[1000], WebSocketMessageType.Binary, true, ct);   // at the limit: echoed

@@ -1,3 +1,4 @@
+using WsChat.Net.Transport;
 using System.Buffers.Binary;
 using System.Text;
 using WsChat.Tests.Support;
@@ -11,19 +12,21 @@ namespace WsChat.Tests.EndToEnd;
 /// </summary>
 [CancelAfter(30_000)]
 [Parallelizable(ParallelScope.All)]
-public class EchoConformanceTests
+[TestFixture(SocketEngine.Managed)]
+[TestFixture(SocketEngine.Epoll)]
+public class EchoConformanceTests(SocketEngine engine)
 {
-    private static TestServer s_server = null!;
+    private TestServer _server = null!;
 
     [OneTimeSetUp]
-    public static void StartServer() => s_server = TestServer.Start(echoMaxMessageBytes: 16 * 1024 * 1024);
+    public void StartServer() => _server = TestServer.Start(engine, echoMaxMessageBytes: 16 * 1024 * 1024);
 
     [OneTimeTearDown]
-    public static async Task StopServer()
+    public async Task StopServer()
     {
-        await s_server.DisposeAsync();
+        await _server.DisposeAsync();
         // Hostile input is not a failure of ours: nothing a client sent may log an error (a 1011 close).
-        Assert.That(s_server.Log.Errors, Is.Empty);
+        Assert.That(_server.Log.Errors, Is.Empty);
     }
 
     // ---- 1. Framing: text and binary of every length class, whole and chopped ----
@@ -316,11 +319,11 @@ public class EchoConformanceTests
         await CloseNormally(c, ct);
     }
 
-    private static Task<RawClient> Upgrade(CancellationToken ct) => RawClient.UpgradeAsync(s_server.EndPoint, "/echo", ct);
+    private Task<RawClient> Upgrade(CancellationToken ct) => RawClient.UpgradeAsync(_server.EndPoint, "/echo", ct);
 
     /// <summary>Sends <paramref name="bytes"/>, expects a close frame with <paramref name="code"/> and then a clean FIN,
     /// without answering the close (the server fails the connection and must not wait for us).</summary>
-    private static async Task ExpectFailure(byte[] bytes, ushort code, CancellationToken ct)
+    private async Task ExpectFailure(byte[] bytes, ushort code, CancellationToken ct)
     {
         using RawClient c = await Upgrade(ct);
         await c.SendAsync(bytes, ct);
@@ -331,7 +334,7 @@ public class EchoConformanceTests
         Assert.That(await c.ReceiveEofAsync(ct), Is.True, "TCP ends with FIN after the close frame, not RST");
     }
 
-    private static async Task CloseNormally(RawClient c, CancellationToken ct)
+    private async Task CloseNormally(RawClient c, CancellationToken ct)
     {
         await c.SendAsync(RawClient.CloseFrame(1000), ct);
         (RawFrame close, _) = await c.ReceiveUntilCloseAsync(ct);

@@ -22,8 +22,16 @@ internal sealed class TestServer : IAsyncDisposable
 
     public Uri Uri(string path) => new($"ws://127.0.0.1:{EndPoint.Port}{path}");
 
+    /// <summary>Starts a server on <paramref name="engine"/> (whatever <paramref name="options"/> say); the epoll
+    /// engine's fixtures are ignored off Linux.</summary>
+    public static TestServer Start(SocketEngine engine, WebSocketServerOptions? options = null, Action<WebSocketServer>? configure = null, int echoMaxMessageBytes = 16 * 1024 * 1024)
+    {
+        if (engine == SocketEngine.Epoll && !WsChat.Net.Transport.Epoll.EpollEngine.IsSupported) Assert.Ignore("The epoll engine needs Linux (x64, arm64).");
+        return Start(options, configure, echoMaxMessageBytes, engine);
+    }
+
     /// <summary>Starts a server; <paramref name="configure"/> maps extra endpoints before start.</summary>
-    public static TestServer Start(WebSocketServerOptions? options = null, Action<WebSocketServer>? configure = null, int echoMaxMessageBytes = 16 * 1024 * 1024)
+    public static TestServer Start(WebSocketServerOptions? options = null, Action<WebSocketServer>? configure = null, int echoMaxMessageBytes = 16 * 1024 * 1024, SocketEngine? engine = null)
     {
         options ??= new WebSocketServerOptions();
         var log = new ErrorLog();
@@ -41,7 +49,7 @@ internal sealed class TestServer : IAsyncDisposable
             AllowedOrigins = options.AllowedOrigins,
             DrainTimeout = options.DrainTimeout,
             TimerResolution = options.TimerResolution,
-            SocketEngine = options.SocketEngine,
+            SocketEngine = engine ?? options.SocketEngine,
         }, log);
         server.MapWebSocket("/echo", new EchoHandler(), new WebSocketEndpointOptions { MaxMessageBytes = echoMaxMessageBytes, MaxFramesPerMessage = int.MaxValue });
         server.MapHttp("/healthz", new HealthHandler());

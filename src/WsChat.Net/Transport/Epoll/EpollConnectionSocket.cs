@@ -52,6 +52,7 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
         Idle,      // no waiter, no news since the last operation
         Ready,     // the kernel reported readiness while nobody waited: the next wait completes at once
         Waiting,   // a waiter is parked; the next event completes it
+        Final,     // the peer's FIN, a hang-up or an error was reported: every wait completes at once from now on
         Disposed,  // waits fail
     }
 
@@ -72,8 +73,11 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
 
     void IEpollRegistration.OnEvents(uint events)
     {
-        if ((events & ReadEvents) != 0) Signal(ref _readState, ref _readWaiter);
-        if ((events & WriteEvents) != 0) Signal(ref _writeState, ref _writeWaiter);
+        // The peer's FIN (RDHUP), a hang-up or an error is a state, not a passing event: a read that took the data
+        // in front of a FIN leaves the FIN readable with no further edge to come, so these make a direction ready
+        // for good (Final) instead of once.
+        if ((events & ReadEvents) != 0) Signal(ref _readState, ref _readWaiter, final: (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+        if ((events & WriteEvents) != 0) Signal(ref _writeState, ref _writeWaiter, final: (events & (EPOLLHUP | EPOLLERR)) != 0);
     }
 
     public override ValueTask<int> WaitReadableAsync() => Park(ref _readState, ref _readWaiter) switch
@@ -280,21 +284,25 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
 
     private static ObjectDisposedException Disposed() => new(nameof(EpollConnectionSocket));
 
-    /// <summary>Epoll thread: readiness arrived for one direction.</summary>
-    private static void Signal(ref int state, ref ManualResetValueTaskSourceCore<int> waiter)
+    /// <summary>Epoll thread: readiness arrived for one direction (<paramref name="final"/>: for good).</summary>
+    private static void Signal(ref int state, ref ManualResetValueTaskSourceCore<int> waiter, bool final)
     {
         while (true)
         {
             int current = Volatile.Read(ref state);
-            if (current is (int)Readiness.Ready or (int)Readiness.Disposed) return;
-            if (current == (int)Readiness.Idle)
+            switch ((Readiness)current)
             {
-                if (Interlocked.CompareExchange(ref state, (int)Readiness.Ready, current) == current) return;
-            }
-            else if (Interlocked.CompareExchange(ref state, (int)Readiness.Idle, current) == current)
-            {
-                waiter.SetResult(0);
-                return;
+                case Readiness.Final or Readiness.Disposed:
+                    return;
+                case Readiness.Ready when !final:
+                    return;
+                case Readiness.Waiting:
+                    if (Interlocked.CompareExchange(ref state, (int)(final ? Readiness.Final : Readiness.Idle), current) != current) continue;
+                    waiter.SetResult(0);
+                    return;
+                default:
+                    if (Interlocked.CompareExchange(ref state, (int)(final ? Readiness.Final : Readiness.Ready), current) == current) return;
+                    continue;
             }
         }
     }
@@ -310,6 +318,8 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
                 case Readiness.Ready:
                     if (Interlocked.CompareExchange(ref state, (int)Readiness.Idle, current) == current) return Readiness.Ready;
                     break;
+                case Readiness.Final:
+                    return Readiness.Ready;
                 case Readiness.Disposed:
                     return Readiness.Disposed;
                 case Readiness.Waiting:

@@ -14,14 +14,16 @@ namespace WsChat.Tests.Net.Transport;
 /// </summary>
 [CancelAfter(60_000)]
 [NonParallelizable]
-public class ConnectionFootprintTests
+[TestFixture(SocketEngine.Managed)]
+[TestFixture(SocketEngine.Epoll)]
+public class ConnectionFootprintTests(SocketEngine engine)
 {
     private const int Connections = 200;
 
     [Test]
     public async Task IdleConnection_WhatWsChatAddsToTheSocket_StaysUnder1KiB(CancellationToken ct)
     {
-        await using TestServer server = TestServer.Start(new WebSocketServerOptions { HeartbeatInterval = TimeSpan.Zero });
+        await using TestServer server = TestServer.Start(engine, new WebSocketServerOptions { HeartbeatInterval = TimeSpan.Zero });
         byte[] upgrade = Encoding.ASCII.GetBytes(RawClient.UpgradeRequest("/echo"));
         OpenUpgraded(server.EndPoint, upgrade, 50);   // warm-up: JIT, pools, the first slot-table chunk
         await WebSocketServerTests.WaitUntil(() => server.Server.WebSocketCount == 50, ct);
@@ -41,7 +43,7 @@ public class ConnectionFootprintTests
     [Test]
     public async Task Echo_SteadyState_AllocatesNothingPerMessage(CancellationToken ct)
     {
-        await using TestServer server = TestServer.Start(new WebSocketServerOptions { HeartbeatInterval = TimeSpan.Zero });
+        await using TestServer server = TestServer.Start(engine, new WebSocketServerOptions { HeartbeatInterval = TimeSpan.Zero });
         using Socket client = OpenUpgraded(server.EndPoint, Encoding.ASCII.GetBytes(RawClient.UpgradeRequest("/echo")), 1)[0];
         byte[] frame = RawClient.Frame(0x1, Encoding.UTF8.GetBytes("""{"type":"message","room":"general","text":"hello, steady state"}"""));
         byte[] echo = new byte[256];

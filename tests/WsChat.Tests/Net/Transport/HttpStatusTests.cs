@@ -8,20 +8,22 @@ namespace WsChat.Tests.Net.Transport;
 /// that dribble or never finish.</summary>
 [CancelAfter(30_000)]
 [Parallelizable(ParallelScope.All)]
-public class HttpStatusTests
+[TestFixture(SocketEngine.Managed)]
+[TestFixture(SocketEngine.Epoll)]
+public class HttpStatusTests(SocketEngine engine)
 {
-    private static TestServer s_server = null!;
+    private TestServer _server = null!;
     // The 408 tests get their own server with a short head timeout; the others keep the default 10 s, so that a
     // loaded CI machine never turns their answer into a 408.
-    private static TestServer s_shortTimeout = null!;
+    private TestServer _shortTimeout = null!;
 
     [OneTimeSetUp]
-    public static void StartServer()
+    public void StartServer()
     {
-        s_server = TestServer.Start(
+        _server = TestServer.Start(engine, 
             new WebSocketServerOptions { AllowedOrigins = ["https://allowed.example"] },
             server => server.MapWebSocket("/refuse", new RefusingHandler()));
-        s_shortTimeout = TestServer.Start(new WebSocketServerOptions
+        _shortTimeout = TestServer.Start(engine, new WebSocketServerOptions
         {
             RequestHeadTimeout = TimeSpan.FromMilliseconds(600),
             TimerResolution = TimeSpan.FromMilliseconds(50),
@@ -29,13 +31,13 @@ public class HttpStatusTests
     }
 
     [OneTimeTearDown]
-    public static async Task StopServer()
+    public async Task StopServer()
     {
-        await s_server.DisposeAsync();
-        await s_shortTimeout.DisposeAsync();
-        Assert.That(s_shortTimeout.Log.Errors, Is.Empty);
+        await _server.DisposeAsync();
+        await _shortTimeout.DisposeAsync();
+        Assert.That(_shortTimeout.Log.Errors, Is.Empty);
         // Hostile input is not a failure of ours: nothing a client sent may log an error (a 1011 close).
-        Assert.That(s_server.Log.Errors, Is.Empty);
+        Assert.That(_server.Log.Errors, Is.Empty);
     }
 
     [Test]
@@ -109,7 +111,7 @@ public class HttpStatusTests
     [TestCase("http://127.0.0.1", "101")]       // same host as Host
     public async Task Echo_Origin_IsCheckedAgainstHostAndAllowList(string origin, string status)
     {
-        using RawClient c = await RawClient.ConnectAsync(s_server.EndPoint, CancellationToken.None);
+        using RawClient c = await RawClient.ConnectAsync(_server.EndPoint, CancellationToken.None);
         await c.SendAsync(RawClient.UpgradeRequest("/echo", $"Origin: {origin}\r\n"), CancellationToken.None);
         Assert.That(await c.ReadHeadAsync(CancellationToken.None), Does.StartWith($"HTTP/1.1 {status} "));
     }
@@ -151,7 +153,7 @@ public class HttpStatusTests
     [Test]
     public async Task Client_NeverFinishesItsHead_Gets408ThenFin()
     {
-        using RawClient c = await RawClient.ConnectAsync(s_shortTimeout.EndPoint, CancellationToken.None);
+        using RawClient c = await RawClient.ConnectAsync(_shortTimeout.EndPoint, CancellationToken.None);
         await c.SendAsync("GET /healthz HTTP/1.1\r\nHost: x\r\n", CancellationToken.None);
         Assert.That(await c.ReadToEndAsync(CancellationToken.None), Does.StartWith("HTTP/1.1 408 "));
     }
@@ -159,14 +161,14 @@ public class HttpStatusTests
     [Test]
     public async Task Client_SendsNothing_Gets408()
     {
-        using RawClient c = await RawClient.ConnectAsync(s_shortTimeout.EndPoint, CancellationToken.None);
+        using RawClient c = await RawClient.ConnectAsync(_shortTimeout.EndPoint, CancellationToken.None);
         Assert.That(await c.ReadToEndAsync(CancellationToken.None), Does.StartWith("HTTP/1.1 408 "));
     }
 
     [Test]
     public async Task Client_DribblesSlowerThanTheTimeout_Gets408(CancellationToken ct)
     {
-        using RawClient c = await RawClient.ConnectAsync(s_shortTimeout.EndPoint, ct);
+        using RawClient c = await RawClient.ConnectAsync(_shortTimeout.EndPoint, ct);
         Task<string> response = c.ReadToEndAsync(ct);
         byte[] request = Encoding.ASCII.GetBytes("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
         try
@@ -190,7 +192,7 @@ public class HttpStatusTests
     [Test]
     public async Task Client_DribblesAnUpgradeByteByByte_IsUpgraded(CancellationToken ct)
     {
-        using RawClient c = await RawClient.ConnectAsync(s_server.EndPoint, ct);
+        using RawClient c = await RawClient.ConnectAsync(_server.EndPoint, ct);
         await c.SendChoppedAsync(Encoding.ASCII.GetBytes(RawClient.UpgradeRequest("/echo")), 1, ct);
         Assert.That(await c.ReadHeadAsync(ct), Does.StartWith("HTTP/1.1 101 "));
         await c.SendTextAsync("after dribble", ct);
@@ -200,7 +202,7 @@ public class HttpStatusTests
     [Test]
     public async Task Upgrade_FramesRightBehindTheHead_AreProcessed(CancellationToken ct)
     {
-        using RawClient c = await RawClient.ConnectAsync(s_server.EndPoint, ct);
+        using RawClient c = await RawClient.ConnectAsync(_server.EndPoint, ct);
         await c.SendAsync([.. Encoding.ASCII.GetBytes(RawClient.UpgradeRequest("/echo")), .. RawClient.Frame(0x1, "eager"u8.ToArray())], ct);
         Assert.That(await c.ReadHeadAsync(ct), Does.StartWith("HTTP/1.1 101 "));
         Assert.That((await c.ReceiveFrameAsync(ct))!.Value.Text, Is.EqualTo("eager"));
@@ -214,7 +216,7 @@ public class HttpStatusTests
         {
             byte[] junk = new byte[random.Next(1, 5000)];
             random.NextBytes(junk);
-            using RawClient c = await RawClient.ConnectAsync(s_server.EndPoint, ct);
+            using RawClient c = await RawClient.ConnectAsync(_server.EndPoint, ct);
             try
             {
                 await c.SendAsync(junk, ct);
@@ -229,12 +231,12 @@ public class HttpStatusTests
         Assert.That(await Exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"), Does.StartWith("HTTP/1.1 200 "));
     }
 
-    private static string WithHeaders(int extra) =>
+    private string WithHeaders(int extra) =>
         "GET /healthz HTTP/1.1\r\nHost: x\r\n" + string.Concat(Enumerable.Range(0, extra).Select(i => $"X-H{i}: v\r\n")) + "\r\n";
 
-    private static async Task<string> Exchange(string request)
+    private async Task<string> Exchange(string request)
     {
-        using RawClient c = await RawClient.ConnectAsync(s_server.EndPoint, CancellationToken.None);
+        using RawClient c = await RawClient.ConnectAsync(_server.EndPoint, CancellationToken.None);
         await c.SendAsync(Encoding.Latin1.GetBytes(request), CancellationToken.None);
         return await c.ReadToEndAsync(CancellationToken.None);
     }

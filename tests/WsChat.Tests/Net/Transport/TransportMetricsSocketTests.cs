@@ -9,12 +9,14 @@ namespace WsChat.Tests.Net.Transport;
 
 /// <summary>The transport's counting sites, driven over real loopback sockets.</summary>
 [CancelAfter(30_000)]
-public class TransportMetricsSocketTests
+[TestFixture(SocketEngine.Managed)]
+[TestFixture(SocketEngine.Epoll)]
+public class TransportMetricsSocketTests(SocketEngine engine)
 {
     [Test]
     public async Task EchoSession_OpenEchoClose_CountsOpenedBytesAndCloseCode(CancellationToken ct)
     {
-        await using TestServer server = TestServer.Start();
+        await using TestServer server = TestServer.Start(engine);
         TransportMetrics m = server.Server.Metrics;
         using (RawClient c = await RawClient.UpgradeAsync(server.EndPoint, "/echo", ct))
         {
@@ -42,7 +44,7 @@ public class TransportMetricsSocketTests
     [Test]
     public async Task Rejections_404_405_426_408_CountedByStatus(CancellationToken ct)
     {
-        await using TestServer server = TestServer.Start(new WebSocketServerOptions
+        await using TestServer server = TestServer.Start(engine, new WebSocketServerOptions
         {
             RequestHeadTimeout = TimeSpan.FromMilliseconds(300),
             TimerResolution = TimeSpan.FromMilliseconds(25),
@@ -67,7 +69,7 @@ public class TransportMetricsSocketTests
     public async Task SlowConsumer_QueueFills_CountedOnceAndQueuedBytesVisibleMeanwhile(CancellationToken ct)
     {
         var handler = new HoldingHandler();
-        await using TestServer server = TestServer.Start(new WebSocketServerOptions { MaxOutboundBytes = 256 * 1024 }, s => s.MapWebSocket("/hold", handler));
+        await using TestServer server = TestServer.Start(engine, new WebSocketServerOptions { MaxOutboundBytes = 256 * 1024 }, s => s.MapWebSocket("/hold", handler));
         TransportMetrics m = server.Server.Metrics;
         using RawClient c = await RawClient.UpgradeAsync(server.EndPoint, "/hold", ct);
         WebSocketConnection connection = await handler.Opened.Task.WaitAsync(ct);
@@ -96,7 +98,7 @@ public class TransportMetricsSocketTests
     [Test]
     public async Task PeerVanishes_NoCloseHandshake_CountedAs1006(CancellationToken ct)
     {
-        await using TestServer server = TestServer.Start();
+        await using TestServer server = TestServer.Start(engine);
         TransportMetrics m = server.Server.Metrics;
         RawClient c = await RawClient.UpgradeAsync(server.EndPoint, "/echo", ct);
         c.Socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);   // RST, no close frame

@@ -8,13 +8,15 @@ namespace WsChat.Tests.Net.Transport;
 
 /// <summary>Transport behaviour over real sockets: slow consumers, heartbeats, handler failures, drain, ownership of frames.</summary>
 [CancelAfter(30_000)]
-public class WebSocketServerTests
+[TestFixture(SocketEngine.Managed)]
+[TestFixture(SocketEngine.Epoll)]
+public class WebSocketServerTests(SocketEngine engine)
 {
     [Test]
     public async Task SlowConsumer_ClientStopsReading_ClosedWith1008AfterQueuedFrames(CancellationToken ct)
     {
         var flood = new FloodHandler();
-        await using TestServer server = TestServer.Start(new WebSocketServerOptions { MaxOutboundBytes = 256 * 1024 }, s => s.MapWebSocket("/flood", flood));
+        await using TestServer server = TestServer.Start(engine, new WebSocketServerOptions { MaxOutboundBytes = 256 * 1024 }, s => s.MapWebSocket("/flood", flood));
         using RawClient c = await RawClient.UpgradeAsync(server.EndPoint, "/flood", ct);
         await flood.Refused.Task.WaitAsync(ct);   // the handler queued until TrySend said no
         (RawFrame close, List<RawFrame> before) = await c.ReceiveUntilCloseAsync(ct);
@@ -28,7 +30,7 @@ public class WebSocketServerTests
     public async Task SlowConsumer_NeverReads_ConnectionClosedAfterCloseTimeout(CancellationToken ct)
     {
         var flood = new FloodHandler();
-        await using TestServer server = TestServer.Start(
+        await using TestServer server = TestServer.Start(engine, 
             new WebSocketServerOptions { MaxOutboundBytes = 64 * 1024, CloseTimeout = TimeSpan.FromMilliseconds(300), TimerResolution = TimeSpan.FromMilliseconds(50) },
             s => s.MapWebSocket("/flood", flood));
         using RawClient c = await RawClient.UpgradeAsync(server.EndPoint, "/flood", ct);
@@ -41,7 +43,7 @@ public class WebSocketServerTests
     [Test]
     public async Task Heartbeat_SilentClient_PingedThenClosedWith1001(CancellationToken ct)
     {
-        await using TestServer server = TestServer.Start(new WebSocketServerOptions
+        await using TestServer server = TestServer.Start(engine, new WebSocketServerOptions
         {
             HeartbeatInterval = TimeSpan.FromMilliseconds(300),
             TimerResolution = TimeSpan.FromMilliseconds(25),
@@ -58,7 +60,7 @@ public class WebSocketServerTests
     [Test]
     public async Task Heartbeat_ClientAnsweringPings_StaysOpen(CancellationToken ct)
     {
-        await using TestServer server = TestServer.Start(new WebSocketServerOptions
+        await using TestServer server = TestServer.Start(engine, new WebSocketServerOptions
         {
             HeartbeatInterval = TimeSpan.FromMilliseconds(400),
             TimerResolution = TimeSpan.FromMilliseconds(25),
@@ -96,7 +98,7 @@ public class WebSocketServerTests
     public async Task Handler_ThrowsInOnMessage_ClosedWith1011AndServerStaysUp(CancellationToken ct)
     {
         var handler = new ThrowingHandler();
-        await using TestServer server = TestServer.Start(configure: s => s.MapWebSocket("/throw", handler));
+        await using TestServer server = TestServer.Start(engine, configure: s => s.MapWebSocket("/throw", handler));
         using RawClient c = await RawClient.UpgradeAsync(server.EndPoint, "/throw", ct);
         await c.SendTextAsync("boom", ct);
         (RawFrame close, _) = await c.ReceiveUntilCloseAsync(ct);
@@ -113,7 +115,7 @@ public class WebSocketServerTests
     public async Task Connection_PeerVanishes_OnCloseReports1006AndSlotIsFreed(CancellationToken ct)
     {
         var handler = new ThrowingHandler();
-        await using TestServer server = TestServer.Start(configure: s => s.MapWebSocket("/throw", handler));
+        await using TestServer server = TestServer.Start(engine, configure: s => s.MapWebSocket("/throw", handler));
         RawClient c = await RawClient.UpgradeAsync(server.EndPoint, "/throw", ct);
         long id = await handler.Opened.Task.WaitAsync(ct);
         c.Dispose();
@@ -126,7 +128,7 @@ public class WebSocketServerTests
     public async Task Close_ServerInitiated_PeerGetsCodeAndReasonAndOnCloseHasIt(CancellationToken ct)
     {
         var handler = new ThrowingHandler();
-        await using TestServer server = TestServer.Start(configure: s => s.MapWebSocket("/throw", handler));
+        await using TestServer server = TestServer.Start(engine, configure: s => s.MapWebSocket("/throw", handler));
         using var ws = new ClientWebSocket();
         await ws.ConnectAsync(server.Uri("/throw"), ct);
         long id = await handler.Opened.Task.WaitAsync(ct);
@@ -148,7 +150,7 @@ public class WebSocketServerTests
     [Test]
     public async Task Drain_NewUpgradesGet503AndReadyzAnswers503(CancellationToken ct)
     {
-        await using TestServer server = TestServer.Start(new WebSocketServerOptions { DrainTimeout = TimeSpan.FromSeconds(5) });
+        await using TestServer server = TestServer.Start(engine, new WebSocketServerOptions { DrainTimeout = TimeSpan.FromSeconds(5) });
         using var ws = new ClientWebSocket();
         await ws.ConnectAsync(server.Uri("/echo"), ct);
         Task drain = server.Server.DrainAsync(ct);
@@ -175,7 +177,7 @@ public class WebSocketServerTests
     [Test]
     public async Task Drain_ClientNeverAnswers_ClosedAtTheDrainTimeout(CancellationToken ct)
     {
-        await using TestServer server = TestServer.Start(new WebSocketServerOptions { DrainTimeout = TimeSpan.FromMilliseconds(300), CloseTimeout = TimeSpan.FromSeconds(20) });
+        await using TestServer server = TestServer.Start(engine, new WebSocketServerOptions { DrainTimeout = TimeSpan.FromMilliseconds(300), CloseTimeout = TimeSpan.FromSeconds(20) });
         using RawClient c = await RawClient.UpgradeAsync(server.EndPoint, "/echo", ct);
         await server.Server.DrainAsync(ct);
         (RawFrame close, _) = await c.ReceiveUntilCloseAsync(ct);
