@@ -1,4 +1,5 @@
 using System.Net;
+using WsChat.Net.Transport;
 
 namespace WsChat.Host.Configuration;
 
@@ -18,6 +19,10 @@ internal sealed class WsChatOptions
 
     /// <summary>Listen backlog. Default 512 (reconnect storms).</summary>
     public int Backlog { get; set; } = 512;
+
+    /// <summary>Socket engine of the connections: Auto (epoll on Linux, System.Net.Sockets elsewhere), Managed or
+    /// Epoll. Default Auto; Managed is the fallback should the epoll engine misbehave (docs/operations.md).</summary>
+    public SocketEngine SocketEngine { get; set; } = SocketEngine.Auto;
 
     /// <summary>Heartbeat ping interval; 0 turns heartbeats off. Default 30 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
