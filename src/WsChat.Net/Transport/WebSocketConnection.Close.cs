@@ -18,6 +18,11 @@ public sealed partial class WebSocketConnection
             ConnectionPhase phase = Phase;
             switch (phase)
             {
+                case ConnectionPhase.Upgrading when _server.State != WebSocketServerState.Running:
+                    // A drain met a connection between its 101 and Open: the client may already hold the 101, so an
+                    // abort would reach it as EOF without a close frame. UpgradeAsync checks the server state right
+                    // after Open and closes with 1001 itself (or answers with a plain response and lingers).
+                    return;
                 case ConnectionPhase.Handshaking or ConnectionPhase.Upgrading:
                     // No WebSocket yet: there is nobody to send a close frame to.
                     Abort();
