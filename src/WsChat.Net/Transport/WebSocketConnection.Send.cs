@@ -43,12 +43,118 @@ public sealed partial class WebSocketConnection
             return EnqueueResult.OverBound;
         }
 
-        _outbound.Push(frame);
         _outbound.QueuedBytes += length;
+        if (!_outbound.SenderActive && _outbound.Count == 0)
+        {
+            // Nothing queued ahead of it and nobody sending: this thread becomes the sender for one frame and hands
+            // it to the kernel now, straight from the shared bytes (no thread-pool hop, no copy). See SendInline.
+            _outbound.SenderActive = true;
+            _outbound.Exit();
+            SendInline(frame);
+            return EnqueueResult.Queued;
+        }
+
+        _outbound.Push(frame);
         if (!_outbound.SenderActive) schedule = _outbound.SenderActive = true;
         _outbound.Exit();
         if (schedule) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         return EnqueueResult.Queued;
+    }
+
+    /// <summary>
+    /// Sends one frame on the enqueuing thread (a chat shard fanning a message out, the read loop's pong), which
+    /// holds <see cref="OutboundQueue.SenderActive"/> for the duration: one non-blocking send, which never waits.
+    /// </summary>
+    /// <remarks>
+    /// A fan-out to idle connections used to queue each delivery to the thread pool, whose sender rented a buffer,
+    /// copied the frame and sent it: a hop, a wake-up of an idle worker and a copy per delivery, on top of the
+    /// send (docs/benchmarks.md "Server CPU per delivery"). Here the common case is the send alone. When the kernel
+    /// takes only part of the frame (a full socket buffer: a slow reader), the rest is sent asynchronously and the
+    /// queue's sender carries on after it, so frames queued meanwhile still follow in order; if other frames were
+    /// queued while this send ran, the thread pool's sender takes them, as before.
+    /// </remarks>
+    private void SendInline(SharedFrame frame)
+    {
+        ReadOnlyMemory<byte> bytes = frame.Bytes;
+        int sent;
+        SocketError error;
+        try
+        {
+            sent = _socket.TrySend(bytes.Span, out error);
+        }
+        catch (ObjectDisposedException)
+        {
+            sent = 0;
+            error = SocketError.OperationAborted;   // aborted meanwhile: the read loop cleans up
+        }
+
+        if (error == SocketError.Success && sent == bytes.Length)
+        {
+            _server.Metrics.BytesSent(bytes.Length);
+            frame.Release();
+            EndInlineSend(bytes.Length);
+            return;
+        }
+
+        if (error is SocketError.Success or SocketError.WouldBlock)
+        {
+            _server.Metrics.BytesSent(bytes.Length);
+            _ = SendRestThenFlushAsync(frame, Math.Max(sent, 0));
+            return;
+        }
+
+        frame.Release();
+        Abort();
+        ReleaseQueue();
+    }
+
+    /// <summary>After an inline send: hand what was queued meanwhile to the thread pool's sender, or stop being the
+    /// sender. Frames queued behind the inline one were left to us (SenderActive was set), so one of the two happens.</summary>
+    private void EndInlineSend(int length)
+    {
+        bool schedule = false;
+        _outbound.Enter();
+        _outbound.QueuedBytes -= length;
+        if (_outbound.Aborted)
+        {
+            _outbound.ReleaseAll();
+        }
+        else if (_outbound.Count > 0)
+        {
+            schedule = true;                        // stays the sender: the flush clears it when the queue is empty
+        }
+        else
+        {
+            _outbound.SenderActive = false;
+        }
+
+        _outbound.Exit();
+        if (schedule) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    /// <summary>The kernel took only <paramref name="offset"/> bytes of an inline frame: send the rest, then flush
+    /// what was queued behind it (still the connection's only sender).</summary>
+    private async Task SendRestThenFlushAsync(SharedFrame frame, int offset)
+    {
+        try
+        {
+            await SendRestAsync(frame.Bytes[offset..]).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            if (e is not (SocketException or ObjectDisposedException or OperationCanceledException)) Log.SendFailed(_server.Logger, _id, e);
+            frame.Release();
+            Abort();
+            ReleaseQueue();
+            return;
+        }
+
+        int length = frame.Bytes.Length;
+        frame.Release();
+        _outbound.Enter();
+        _outbound.QueuedBytes -= length;
+        _outbound.Exit();
+        await FlushAsync().ConfigureAwait(false);
     }
 
     /// <summary>Queues our close frame as the last frame; false when one is queued already or the socket is gone.</summary>

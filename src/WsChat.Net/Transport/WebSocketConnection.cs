@@ -71,8 +71,9 @@ public sealed partial class WebSocketConnection : IThreadPoolWorkItem
 
     /// <summary>
     /// Queues a sealed frame to this connection, taking over one reference: the connection releases it once sent
-    /// (or when it closes). Never blocks; the frame is written by the connection's sender on the thread pool,
-    /// several queued frames per system call. Thread-safe.
+    /// (or when it closes). Never blocks: when nothing is queued, the calling thread hands the frame to the kernel
+    /// with one non-blocking send; otherwise (or for what the kernel did not take) the connection's sender on the
+    /// thread pool writes it, several queued frames per system call. Thread-safe.
     /// </summary>
     /// <returns>
     /// True when queued. False when the connection is closing or closed, or when queueing would take its unsent
