@@ -7,8 +7,9 @@
 #   BENCH_SERVERS="wschat wschat-mem"  # wschat as configured by default (SQLite) and with persistence off
 #
 # For each server and scenario: start the server on its own loopback port, wait for /healthz, run a short
-# fanout warm-up (JIT, pools; not recorded), run the scenario with tools/loadgen (--server-pid samples the
-# server's RSS and CPU from /proc), stop the server (SIGTERM, then SIGKILL after 15 s). Every run is bounded
+# fanout warm-up (JIT, pools; not recorded), for idle also open and close 2,000 idle connections, for churn one
+# 20 s churn round over the same base (not recorded either; see the warm-ups below), run the scenario with
+# tools/loadgen (--server-pid samples the server's RSS and CPU from /proc), stop the server (SIGTERM, then SIGKILL after 15 s). Every run is bounded
 # by --duration and stops by itself; all traffic stays on 127.0.0.0/8.
 # Results: artifacts/bench/<stamp>/*.json (+ .png latency plots, + logs) and the section
 # "Load: wschat vs baselines" of docs/benchmarks.md (machine, date, commands, tables); --no-docs skips the docs.
@@ -35,9 +36,9 @@ OUT="${BENCH_OUT:-$ROOT/artifacts/bench/$STAMP}"
 SECRET="bench-secret-not-for-production-0123456789"
 SOURCES="127.0.0.1-127.0.0.8"          # 8 source addresses: ~28k ephemeral ports each
 if [ "$QUICK" = 1 ]; then
-  CONNS=1000; ROOMS=10; IDLE_S=10; RAMP="50:50:3"; RAMP_S=15; CHURN_RATE=50; CHURN_S=10
+  CONNS=1000; ROOMS=10; IDLE_S=10; RAMP="50:50:3"; RAMP_S=15; CHURN_RATE=50; CHURN_S=10; IDLE_WARM=200; CHURN_WARM_S=5
 else
-  CONNS=10000; ROOMS=100; IDLE_S=60; RAMP="250:250:5"; RAMP_S=40; CHURN_RATE=200; CHURN_S=60
+  CONNS=10000; ROOMS=100; IDLE_S=60; RAMP="250:250:5"; RAMP_S=40; CHURN_RATE=200; CHURN_S=60; IDLE_WARM=2000; CHURN_WARM_S=20
 fi
 CONNS="${BENCH_CONNECTIONS:-$CONNS}"
 RAMP="${BENCH_RAMP:-$RAMP}"   # e.g. 100:100:4 for finer steps
@@ -123,6 +124,13 @@ run_loadgen() {   # run_loadgen NAME SCENARIO ARGS...
     --json "$OUT/$name-$scenario.json" --plot "$OUT/$name-$scenario.png" 2>&1 | tee "$OUT/$name-$scenario.txt"
 }
 
+warm_up() {   # warm_up NAME SCENARIO ARGS...: a loadgen run that is not recorded (its output goes to *.warmup.txt)
+  local name=$1 scenario=$2; shift 2
+  local args=("$scenario" "ws://127.0.0.1:$(port_of "$name")/ws" --secret "$SECRET" --source-addresses "$SOURCES" "$@")
+  echo "loadgen ${args[*]/$SECRET/\$SECRET} --quiet   # warm-up, not recorded" >>"$COMMANDS"
+  "${PIN_LOADGEN[@]}" "${LOADGEN[@]}" "${args[@]}" --quiet >>"$OUT/$name-$scenario.warmup.txt" 2>&1 || true
+}
+
 # The machine is shared: a run measured while something else burns the cores measures that instead.
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 if awk -v l="${LOADAVG_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > 0.5 * n) }'; then
@@ -137,6 +145,17 @@ for name in $SERVERS; do
     # Warm-up, not recorded: JIT and pools (each server gets the same).
     "${PIN_LOADGEN[@]}" "${LOADGEN[@]}" fanout "ws://127.0.0.1:$(port_of "$name")/ws" --secret "$SECRET" --connections 200 --rooms 10 \
       --rate 200 --duration 3 --warmup 1 --quiet >"$OUT/$name-$scenario.warmup.txt" 2>&1 || true
+    # Scenario warm-ups, not recorded, the same for every server, so that the RSS figures measure what a connection
+    # or a cycle keeps, not one-off growth of the process (docs/benchmarks.md "Idle connection memory"):
+    # idle: open and close 2,000 idle connections before the baseline RSS read. The first connections of a kind
+    #   JIT-compile (with dynamic PGO) the paths they use; measured ~0.8 KB per connection at 10,000 for wschat.
+    # churn: one shorter churn round over the same base first, so that the "before" RSS is read on a server that
+    #   has already grown its pools, tables and thread pool to what churn needs; "after" minus "before" is then a leak.
+    case "$scenario" in
+      idle)  warm_up "$name" idle --connections "$IDLE_WARM" --rooms "$ROOMS" --duration 2 ;;
+      churn) warm_up "$name" churn --connections "$CONNS" --rooms "$ROOMS" --rate "$CHURN_RATE" --duration "$CHURN_WARM_S" --workers "$WORKERS" ;;
+    esac
+    sleep 2   # the warm-up's connections close
     case "$scenario" in
       idle)    run_loadgen "$name" idle --connections "$CONNS" --rooms "$ROOMS" --duration "$IDLE_S" --workers "$WORKERS" || true ;;
       # Ten senders per room: 2,000 messages/s is 2/s per user, far under wschat's per-user limit (20/s).
