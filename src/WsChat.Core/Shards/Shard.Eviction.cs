@@ -69,8 +69,20 @@ internal sealed partial class Shard
 
         foreach (DmPair pair in _pairs.Values)
         {
-            // Several nodes: a pair whose order holds DMs back (or reads storage) stays.
-            if (!IsIdle(pair.Storage) || pair.Link is { Loading: true } or { Filling: true } or { Sequencer.PendingCount: > 0 }) continue;
+            // Several nodes: a pair's order stays while one of its users is here (a new one would deliver again what
+            // this one delivered since they came), or while it holds DMs back or reads storage. A pair only ever
+            // seen through the backplane has no stored side: nothing to wait for.
+            if (pair.Link is { } link && (link.Loading || link.Filling || link.Sequencer.PendingCount > 0
+                || _engine.Users.Find(pair.First) is not null || _engine.Users.Find(pair.Second) is not null)) continue;
+            if (pair.Storage is null && _engine.Backplane is not null)
+            {
+                DropDmLink(pair);
+                _pairs.Remove(pair.Key);
+                dropped++;
+                continue;
+            }
+
+            if (!IsIdle(pair.Storage)) continue;
             if (!pair.Storage!.IdleMarked)
             {
                 pair.Storage.IdleMarked = true;
