@@ -33,7 +33,7 @@ internal sealed partial class ChatEngine : IDisposable
         Options = options;
         Time = time ?? TimeProvider.System;
         Logger = logger ?? NullLogger.Instance;
-        Users = new UserDirectory(() => new TokenBucket(options.UserRatePerSecond, options.UserRateBurst));
+        Users = new UserDirectory(() => new TokenBucket(options.UserRatePerSecond, options.UserRateBurst), Time);
         Tokens = new JwtValidator(new JwtOptions
         {
             Secret = options.JwtSecret,

@@ -31,7 +31,8 @@ internal sealed class ChatUser
     /// <param name="id">The user id (JWT <c>sub</c>).</param>
     /// <param name="name">The display name of the connection that brought the user online.</param>
     /// <param name="bucket">The user's rate-limit bucket.</param>
-    public ChatUser(string id, string name, TokenBucket bucket)
+    /// <param name="onlineSinceMs">Now (ms since the epoch, UTC): when the user came online on this node.</param>
+    public ChatUser(string id, string name, TokenBucket bucket, long onlineSinceMs)
     {
         Id = id;
         IdUtf8 = Encoding.UTF8.GetBytes(id);
@@ -40,7 +41,7 @@ internal sealed class ChatUser
         Name = same ? id : name;
         NameUtf8 = same ? IdUtf8 : Encoding.UTF8.GetBytes(name);
         _bucket = bucket;
-        OnlineSinceMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        OnlineSinceMs = onlineSinceMs;
     }
 
     /// <summary>When this user came online on this node (ms since the epoch, UTC): several nodes deliver the DMs sent

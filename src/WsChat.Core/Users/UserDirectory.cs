@@ -21,11 +21,14 @@ internal sealed class UserDirectory
     private readonly Lock _lock = new();
 
     private readonly Func<TokenBucket> _newBucket;
+    private readonly TimeProvider _time;
 
     /// <param name="newBucket">Makes the rate-limit bucket of a user who comes online.</param>
-    public UserDirectory(Func<TokenBucket> newBucket)
+    /// <param name="time">The clock of <see cref="ChatUser.OnlineSinceMs"/> (the system's by default).</param>
+    public UserDirectory(Func<TokenBucket> newBucket, TimeProvider? time = null)
     {
         _newBucket = newBucket;
+        _time = time ?? TimeProvider.System;
         _byChars = _users.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -62,7 +65,7 @@ internal sealed class UserDirectory
         {
             if (!_users.TryGetValue(userId, out ChatUser? existing))
             {
-                existing = new ChatUser(userId, username, _newBucket());
+                existing = new ChatUser(userId, username, _newBucket(), _time.GetUtcNow().ToUnixTimeMilliseconds());
                 _users[userId] = existing;
             }
 
