@@ -18,6 +18,17 @@ public class BackplaneEnvelopeTests
         Assert.That(e.Payload.ToArray(), Is.EqualTo(Payload));
     }
 
+    [TestCase((byte)EnvelopeKind.Connections)]
+    [TestCase((byte)EnvelopeKind.DmVoid)]
+    public void Encode_ThenDecode_TheClusterKindsRoundTrip(byte kindByte)
+    {
+        var kind = (EnvelopeKind)kindByte;
+        // Connections carries a count in the id field; DmVoid the pair key in the user id field.
+        byte[] bytes = BackplaneEnvelope.Encode(kind, "node-2", 3, "@5:alicebob"u8, default);
+        Assert.That(BackplaneEnvelope.TryDecode(bytes, out BackplaneEnvelope e), Is.True);
+        Assert.That((e.Kind, e.Id, e.UserId.ToArray(), e.Payload.Length), Is.EqualTo((kind, 3L, "@5:alicebob"u8.ToArray(), 0)));
+    }
+
     [Test]
     public void Decode_EmptyUserAndPayload_IsAVoid()
     {
