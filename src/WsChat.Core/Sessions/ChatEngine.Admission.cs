@@ -1,6 +1,8 @@
 using WsChat.Core.Auth;
 using WsChat.Core.Backplane;
 using WsChat.Core.Ports;
+using WsChat.Core.Protocol;
+using WsChat.Core.Shards;
 using WsChat.Core.Users;
 
 namespace WsChat.Core.Sessions;
@@ -138,8 +140,22 @@ internal sealed partial class ChatEngine
         // started one.
         while (session.Hold is { } hold)
         {
-            if (hold.TryHold(json)) return true;
-            if (ReferenceEquals(session.Hold, hold)) return false;
+            switch (hold.TryHold(json))
+            {
+                case HoldOutcome.Held:
+                    return true;
+                case HoldOutcome.Full when session.IsAuthenticated:
+                    // Handling it now would overtake the held ones: refused, the client retries (with its ref).
+                    ClientMessageReader.TryRead(json, Options.MaxTextLength, out ClientCommand cmd, out _);
+                    Metrics.Error(ErrorCode.ServerBusy);
+                    session.Send(Frames.Error(ErrorCode.ServerBusy, "too many commands waiting for the cluster, retry later", cmd.Ref));
+                    return true;
+                case HoldOutcome.Full:
+                    return false;       // before welcome: answered as before authentication (PROTOCOL.md §2)
+                default:
+                    if (ReferenceEquals(session.Hold, hold)) return false;
+                    break;
+            }
         }
 
         return false;

@@ -15,7 +15,7 @@ namespace WsChat.Core.Sessions;
 internal sealed class ReadHold
 {
     // A round trip is a millisecond or so; a client that sends more than this meanwhile is flooding: past it,
-    // messages are handled at once (before welcome: PROTOCOL.md §2 error unauthenticated).
+    // messages are refused (before welcome: PROTOCOL.md §2 error unauthenticated; after: server_busy).
     internal const int MaxHeldMessages = 64;
     internal const int MaxHeldBytes = 256 * 1024;
 
@@ -23,18 +23,18 @@ internal sealed class ReadHold
     private int _heldBytes;
     private bool _done;
 
-    /// <summary>Holds a copy of <paramref name="json"/> while the wait lasts; false once it is over, or when too much
-    /// is held already (the caller then handles the message itself).</summary>
-    public bool TryHold(ReadOnlySpan<byte> json)
+    /// <summary>Holds a copy of <paramref name="json"/> while the wait lasts (<see cref="HoldOutcome.Held"/>);
+    /// <see cref="HoldOutcome.Over"/> once it is over, <see cref="HoldOutcome.Full"/> when the bounds are reached.</summary>
+    public HoldOutcome TryHold(ReadOnlySpan<byte> json)
     {
         lock (this)
         {
-            if (_done) return false;
+            if (_done) return HoldOutcome.Over;
             _held ??= [];
-            if (_held.Count >= MaxHeldMessages || _heldBytes + json.Length > MaxHeldBytes) return false;
+            if (_held.Count >= MaxHeldMessages || _heldBytes + json.Length > MaxHeldBytes) return HoldOutcome.Full;
             _held.Add(json.ToArray());
             _heldBytes += json.Length;
-            return true;
+            return HoldOutcome.Held;
         }
     }
 
@@ -52,4 +52,15 @@ internal sealed class ReadHold
             foreach (byte[] json in held) run(json);
         }
     }
+}
+
+/// <summary>What <see cref="ReadHold.TryHold"/> did with a message.</summary>
+internal enum HoldOutcome
+{
+    /// <summary>Held: it runs after the wait, in order.</summary>
+    Held,
+    /// <summary>The wait is over: the caller handles the message.</summary>
+    Over,
+    /// <summary>Too much is held already: the caller refuses the message.</summary>
+    Full,
 }

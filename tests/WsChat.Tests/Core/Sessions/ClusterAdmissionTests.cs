@@ -123,6 +123,26 @@ public sealed class ClusterAdmissionTests
         Assert.That(connection.OfType("message").Single().GetProperty("text").GetString(), Is.EqualTo("again"));
     }
 
+    [Test]
+    public void UserRate_OnSeveralNodes_CommandsPastTheHoldBound_RefusedServerBusy_NoneOvertakes()
+    {
+        _backplane.Elsewhere.Add(new("other-node", 1));
+        (FakeChatConnection connection, ChatSession session) = Open("u1");
+        Answer(0).SetResult(new ConnectionAdmission(true, 1));
+        Pump(() => connection.OfType("welcome").Count == 1 && session.User!.OnSeveralNodes);
+        Receive(session, """{"type":"typing","room":"r","status":true,"ref":"t"}""");       // waits for a token
+        for (int i = 0; i < ReadHold.MaxHeldMessages; i++) Receive(session, $$"""{"type":"ping","ref":"p{{i}}"}""");
+        Assert.That(connection.Received, Has.Count.EqualTo(1), "the held pings wait");
+        Receive(session, """{"type":"ping","ref":"over"}""");
+        JsonElement busy = connection.Received[^1];
+        Assert.That((Describe(busy), busy.GetProperty("code").GetString()), Is.EqualTo(("error over", "server_busy")));
+
+        Token(0).SetResult(0);
+        Pump(() => connection.OfType("pong").Count == ReadHold.MaxHeldMessages);
+        Assert.That(connection.OfType("pong").Select(m => m.GetProperty("ref").GetString()),
+            Is.EqualTo(Enumerable.Range(0, ReadHold.MaxHeldMessages).Select(i => "p" + i)));
+    }
+
     private (FakeChatConnection Connection, ChatSession Session) Open(string user)
     {
         var connection = new FakeChatConnection(++_nextId);

@@ -11,17 +11,17 @@ public class ReadHoldTests
     public void TryHold_AtTheMessageBound_Holds_OnePastIt_Refuses()
     {
         var hold = new ReadHold();
-        for (int i = 0; i < ReadHold.MaxHeldMessages; i++) Assert.That(hold.TryHold(Json(i)), Is.True, $"message {i}");
-        Assert.That(hold.TryHold(Json(ReadHold.MaxHeldMessages)), Is.False);
+        for (int i = 0; i < ReadHold.MaxHeldMessages; i++) Assert.That(hold.TryHold(Json(i)), Is.EqualTo(HoldOutcome.Held), $"message {i}");
+        Assert.That(hold.TryHold(Json(ReadHold.MaxHeldMessages)), Is.EqualTo(HoldOutcome.Full));
     }
 
     [Test]
     public void TryHold_AtTheByteBound_Holds_OneBytePastIt_Refuses()
     {
         var hold = new ReadHold();
-        Assert.That(hold.TryHold(new byte[ReadHold.MaxHeldBytes - 1]), Is.True);
-        Assert.That(hold.TryHold(new byte[1]), Is.True, "exactly at the bound");
-        Assert.That(hold.TryHold(new byte[1]), Is.False);
+        Assert.That(hold.TryHold(new byte[ReadHold.MaxHeldBytes - 1]), Is.EqualTo(HoldOutcome.Held));
+        Assert.That(hold.TryHold(new byte[1]), Is.EqualTo(HoldOutcome.Held), "exactly at the bound");
+        Assert.That(hold.TryHold(new byte[1]), Is.EqualTo(HoldOutcome.Full));
     }
 
     [Test]
@@ -32,7 +32,7 @@ public class ReadHoldTests
         var ran = new List<string>();
         hold.Release(() => { ran.Add("welcome"); return true; }, json => ran.Add(Encoding.UTF8.GetString(json)));
         Assert.That(ran, Is.EqualTo(new[] { "welcome", "{\"n\":0}", "{\"n\":1}", "{\"n\":2}" }));
-        Assert.That(hold.TryHold(Json(4)), Is.False, "after the release the caller handles messages itself");
+        Assert.That(hold.TryHold(Json(4)), Is.EqualTo(HoldOutcome.Over), "after the release the caller handles messages itself");
     }
 
     [Test]
@@ -55,12 +55,12 @@ public class ReadHoldTests
         var order = new List<string>();
         Task release = Task.Run(() => hold.Release(() => { releasing.Set(); finish.Wait(ct); return true; }, _ => { lock (order) order.Add("held"); }), ct);
         releasing.Wait(ct);
-        Task<bool> late = Task.Run(() => hold.TryHold(Json(1)), ct);
+        Task<HoldOutcome> late = Task.Run(() => hold.TryHold(Json(1)), ct);
         await Task.Delay(50, ct);
         Assert.That(late.IsCompleted, Is.False, "a message read during the release waits for the held ones");
         finish.Set();
         await release;
-        Assert.That(await late, Is.False);
+        Assert.That(await late, Is.EqualTo(HoldOutcome.Over));
         Assert.That(order, Is.EqualTo(new[] { "held" }));
     }
 
