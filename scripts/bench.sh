@@ -5,6 +5,7 @@
 #   scripts/bench.sh --quick         # 1,000 connections, short runs: a smoke check of the whole pipeline
 #   BENCH_SERVERS="wschat kestrel" BENCH_SCENARIOS="fanout" scripts/bench.sh
 #   BENCH_SERVERS="wschat wschat-mem"  # wschat as configured by default (SQLite) and with persistence off
+#   BENCH_SERVERS="wschat wschat-managed"  # the default socket engine (epoll on Linux) and System.Net.Sockets
 #
 # For each server and scenario: start the server on its own loopback port, wait for /healthz, run a short
 # fanout warm-up (JIT, pools; not recorded), for idle also open and close 2,000 idle connections, for churn one
@@ -68,20 +69,22 @@ case " $SERVERS " in *" go "*)
 esac
 LOADGEN=(dotnet "$ROOT/tools/loadgen/bin/Release/net10.0/loadgen.dll")
 
-port_of() { case "$1" in wschat) echo 18080 ;; kestrel) echo 18081 ;; go) echo 18082 ;; wschat-mem) echo 18083 ;; esac; }
+port_of() { case "$1" in wschat) echo 18080 ;; kestrel) echo 18081 ;; go) echo 18082 ;; wschat-mem) echo 18083 ;; wschat-managed) echo 18084 ;; esac; }
 
 SERVER_PID=""
 start_server() {
   local name=$1 port; port=$(port_of "$1")
   case "$name" in
-    wschat|wschat-mem)
+    wschat|wschat-mem|wschat-managed)
       # Rate limits and per-user caps raised so that wschat does the same work as the baselines, which have none.
       # wschat: its defaults, messages stored in SQLite (a fresh file per start) before they are fanned out.
       # wschat-mem: persistence off (Storage:Provider=none), each room keeps its last 100 in memory, like the baselines.
       local storage=(--WsChat:Storage:SqlitePath="$OUT/wschat-data/$RANDOM$RANDOM.db")
       [ "$name" = wschat-mem ] && storage=(--WsChat:Storage:Provider=none)
+      # wschat-managed: the System.Net.Sockets engine instead of the default (Auto: wschat's own epoll loop on Linux).
+      local engine=(); [ "$name" = wschat-managed ] && engine=(--WsChat:SocketEngine=Managed)
       "${PIN_SERVER[@]}" dotnet "$ROOT/src/WsChat.Host/bin/Release/net10.0/wschat.dll" \
-        --WsChat:Address=127.0.0.1 --WsChat:Port="$port" --WsChat:JwtSecret="$SECRET" "${storage[@]}" \
+        --WsChat:Address=127.0.0.1 --WsChat:Port="$port" --WsChat:JwtSecret="$SECRET" "${storage[@]}" ${engine[@]+"${engine[@]}"} \
         --WsChat:UserRatePerSecond=100000 --WsChat:UserRateBurst=100000 \
         --WsChat:ConnectionRatePerSecond=100000 --WsChat:ConnectionRateBurst=100000 \
         --Logging:LogLevel:Default=Warning >"$OUT/$name.log" 2>&1 &
