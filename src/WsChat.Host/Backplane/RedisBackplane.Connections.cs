@@ -58,8 +58,10 @@ internal sealed partial class RedisBackplane
 
     // PROTOCOL.md §5's token bucket, in Redis time (the nodes' clocks do not matter). KEYS[1] the bucket (hash t =
     // tokens, at = ms); ARGV: rate per second, burst. Returns 0 when a token was taken, otherwise the ms until one is
-    // available (nothing taken). Expires once it would be full again anyway.
+    // available (nothing taken). Expires once it would be full again anyway. replicate_commands: Redis 5 and 6 refuse
+    // a write after TIME in a script otherwise (7 always replicates effects and ignores it).
     private const string TakeTokenScript = """
+        redis.replicate_commands()
         local now = redis.call('TIME')
         local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
         local rate = tonumber(ARGV[1])
