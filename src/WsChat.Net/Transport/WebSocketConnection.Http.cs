@@ -185,6 +185,20 @@ public sealed partial class WebSocketConnection
                 return false;
             }
 
+            // Counted before the 101 goes out: a drain that starts from here on waits for this connection (and it closes
+            // with 1001 once Open) instead of seeing no WebSocket, stopping the server at once and aborting this
+            // connection and everything accepted meanwhile (a /readyz probe got a reset). A drain that began since
+            // the check above gets the 503 after all. Cleanup uncounts it.
+            _server.OnConnectionOpened();
+            _countedAsWebSocket = true;
+            if (_server.State != WebSocketServerState.Running)
+            {
+                _countedAsWebSocket = false;
+                _server.OnConnectionClosed(this, counted: true);
+                await RespondAsync(HttpResponses.ForStatus(503)).ConfigureAwait(false);
+                return false;
+            }
+
             int length = WebSocketHandshake.WriteSwitchingProtocols(head, response);
             _endpoint = endpoint;
             _userState = decision.State;
@@ -199,7 +213,6 @@ public sealed partial class WebSocketConnection
         if (!TryMovePhase(ConnectionPhase.Upgrading, ConnectionPhase.Open)) return false;
         ClearDeadline();
         _opened = true;
-        _server.OnConnectionOpened();
         _server.Metrics.ConnectionOpened();
         try
         {

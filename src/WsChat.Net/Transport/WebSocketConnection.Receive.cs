@@ -8,6 +8,7 @@ namespace WsChat.Net.Transport;
 public sealed partial class WebSocketConnection
 {
     private bool _opened;           // OnOpen was called: OnClose is owed
+    private bool _countedAsWebSocket;   // in the server's WebSocketCount (from the upgrade's acceptance): uncounted at cleanup
     private bool _lastReadFilled;   // the last receive filled the buffer: more is probably waiting, skip the zero-byte wait
 
     /// <summary>
@@ -232,7 +233,7 @@ public sealed partial class WebSocketConnection
                 }
             }
 
-            _server.OnConnectionClosed(this, _opened);
+            _server.OnConnectionClosed(this, _countedAsWebSocket);
         }
     }
 

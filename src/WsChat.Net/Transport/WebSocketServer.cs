@@ -36,7 +36,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private Task _timerLoop = Task.CompletedTask;
     private int _state;                 // WebSocketServerState
-    private int _openWebSockets;        // upgraded and not yet closed: what a drain waits for
+    private int _openWebSockets;        // upgrade accepted and not yet closed: what a drain waits for
     private TaskCompletionSource? _drained;
 
     /// <summary>Creates a server; nothing listens until <see cref="Start"/>.</summary>
@@ -72,7 +72,8 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     /// <summary>Open TCP connections (in their HTTP handshake, upgraded, or closing). Thread-safe.</summary>
     public int ConnectionCount => Connections.Count;
 
-    /// <summary>Upgraded WebSocket connections not yet closed. Thread-safe.</summary>
+    /// <summary>WebSocket connections not yet closed, counted from the moment their upgrade is accepted (before the
+    /// 101 goes out). Thread-safe.</summary>
     public int WebSocketCount => Volatile.Read(ref _openWebSockets);
 
     internal ConnectionTable Connections { get; } = new();
@@ -264,9 +265,9 @@ public sealed partial class WebSocketServer : IAsyncDisposable
 
     internal void OnConnectionOpened() => Interlocked.Increment(ref _openWebSockets);
 
-    internal void OnConnectionClosed(WebSocketConnection connection, bool opened)
+    internal void OnConnectionClosed(WebSocketConnection connection, bool counted)
     {
-        if (!opened) return;
+        if (!counted) return;
         if (Interlocked.Decrement(ref _openWebSockets) == 0 && State == WebSocketServerState.Draining) Volatile.Read(ref _drained)?.TrySetResult();
     }
 }
