@@ -117,7 +117,11 @@ internal sealed class ChatTestClient : IAsyncDisposable
 
     public async Task CloseAsync(CancellationToken ct)
     {
-        if (_socket.State == WebSocketState.Open) await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", ct);
+        // CloseOutputAsync, not CloseAsync: CloseAsync receives until the server's close frame, and with the read loop's
+        // receive pending too, a message arriving at that moment (a presence) let the two receives race over the
+        // stream: one took the close frame, the other met the end of the stream and threw. The read loop sees the
+        // server's close reply and ends.
+        if (_socket.State == WebSocketState.Open) await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", ct);
         await _reader.WaitAsync(ct);
     }
 
