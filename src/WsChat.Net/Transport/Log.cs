@@ -10,8 +10,10 @@ namespace WsChat.Net.Transport;
 /// <summary>The transport's log messages (source-generated: no boxing or formatting unless enabled).</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Information, "Listening on {EndPoint}")]
-    public static partial void Listening(ILogger logger, EndPoint endPoint);
+    // The engine is in the line because WsChat:SocketEngine=Auto picks it by platform: an operator reading the log
+    // should not have to know that rule to see which one runs.
+    [LoggerMessage(1, LogLevel.Information, "Listening on {EndPoint} ({SocketEngine} socket engine)")]
+    public static partial void Listening(ILogger logger, EndPoint endPoint, SocketEngine socketEngine);
 
     [LoggerMessage(2, LogLevel.Warning, "Accept failed; retrying")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);

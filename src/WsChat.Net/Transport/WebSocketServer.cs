@@ -162,7 +162,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             throw;
         }
 
-        Log.Listening(Logger, listener.LocalEndPoint!);
+        Log.Listening(Logger, listener.LocalEndPoint!, epoll ? SocketEngine.Epoll : SocketEngine.Managed);
         if (!epoll) _acceptLoop = Task.Run(AcceptLoopAsync);
         _timerLoop = Task.Run(TimerLoopAsync);
     }

@@ -57,6 +57,28 @@ public class HostProcessTests
         Assert.That(wschat.ExitCode, Is.Zero);
     }
 
+    // WsChat:SocketEngine reaches the transport, and the log says which engine runs (Auto picks it by platform).
+    [TestCase("Managed")]
+    [TestCase("Epoll")]
+    public async Task Process_SocketEngineConfigured_ServesAndLogsTheEngine(string engine, CancellationToken ct)
+    {
+        using var wschat = WsChatChildProcess.Start("--WsChat:Address=127.0.0.1", "--WsChat:Port=0", "--WsChat:Echo:Enabled=true", $"--WsChat:SocketEngine={engine}");
+        int port = await wschat.ListeningPortAsync(ct);
+        await wschat.WaitForLineAsync($"({engine} socket engine)", TimeSpan.FromSeconds(30), ct);
+        using (var ws = new ClientWebSocket())
+        {
+            await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/echo"), ct);
+            await ws.SendAsync(Encoding.UTF8.GetBytes("engine"), WebSocketMessageType.Text, true, ct);
+            (_, byte[] echoed) = await ClientWebSocketInteropTests.ReceiveMessageAsync(ws, ct);
+            Assert.That(Encoding.UTF8.GetString(echoed), Is.EqualTo("engine"));
+            await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+        }
+
+        Assert.That(wschat.SendSigTerm(), Is.True);
+        await wschat.WaitForExitAsync(ct);
+        Assert.That(wschat.ExitCode, Is.Zero, wschat.Output);
+    }
+
     private static async Task<string> Get(System.Net.IPEndPoint endPoint, string path, CancellationToken ct)
     {
         using RawClient c = await RawClient.ConnectAsync(endPoint, ct);
