@@ -15,8 +15,8 @@ ROOT=$PWD
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT="${BENCH_OUT:-$ROOT/artifacts/bench-cluster/$STAMP}"
 mkdir -p "$OUT"
-PG_PORT="${BENCH_PG_PORT:-55499}"
-REDIS_PORT="${BENCH_REDIS_PORT:-56499}"
+PG_PORT="${BENCH_PG_PORT:-25499}"   # below the ephemeral range (see scripts/test.sh)
+REDIS_PORT="${BENCH_REDIS_PORT:-26499}"
 CONNS="${BENCH_CONNECTIONS:-2000}"
 ROOMS=$((CONNS / 100))
 RAMP="${BENCH_RAMP:-50:50:5}"

@@ -11,9 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PG_PORT="${WSCHAT_TEST_PG_PORT:-55432}"
-REDIS_PORT="${WSCHAT_TEST_REDIS_PORT:-56379}"
-STATE="${WSCHAT_TEST_STATE:-$(mktemp -d /tmp/wschat-test.XXXXXX)}"
+# Below Linux's ephemeral range (32768-60999 by default): a port in it can be held by any outgoing connection of
+# the machine at the moment PostgreSQL or Redis starts ("Address already in use"), and the tests open thousands.
+PG_PORT="${WSCHAT_TEST_PG_PORT:-25432}"
+REDIS_PORT="${WSCHAT_TEST_REDIS_PORT:-26379}"
+STATE="${WSCHAT_TEST_STATE:-}"
+OWN_STATE=""
+if [ -z "$STATE" ]; then STATE=$(mktemp -d /tmp/wschat-test.XXXXXX); OWN_STATE=1; fi
 
 log() { printf '[test.sh] %s\n' "$*" >&2; }
 
@@ -32,9 +36,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cleanup() {
+  local rc=$?
   log "stopping services"
   if [ -n "${PG_STARTED:-}" ]; then run_pg "$pg_bin/pg_ctl" -D "$STATE/pg" -m immediate stop >/dev/null 2>&1 || true; fi
   if [ -n "${REDIS_STARTED:-}" ]; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; fi
+  # Our own temporary folder (database files) goes with the services after a green run; after a failure it stays
+  # for its logs (pg.log, redis.log), as does one given by WSCHAT_TEST_STATE.
+  if [ -n "$OWN_STATE" ] && [ "$rc" -eq 0 ]; then rm -rf "$STATE" 2>/dev/null || true
+  elif [ -n "$OWN_STATE" ]; then log "service logs kept in $STATE"; fi
 }
 trap cleanup EXIT
 
