@@ -48,6 +48,23 @@ internal sealed class ChatHarness : IDisposable
         return client;
     }
 
+    /// <summary>
+    /// Runs the shards on this thread until <paramref name="until"/> holds. Storage reads and commits and backplane
+    /// answers finish on other threads and come back through the shards' queues, so one <see cref="ChatEngine.RunShards"/>
+    /// may not be enough. Fails the test after 20 s (a generous bound for a loaded machine, never a speed check).
+    /// </summary>
+    public void RunShardsUntil(Func<bool> until)
+    {
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            Engine.RunShards();
+            if (until()) return;
+            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting for the chat");
+            Thread.Sleep(2);
+        }
+    }
+
     /// <summary>Moves the manual clock on and fires the timers that fell due (auth timeout, token expiry), as a shard loop would.</summary>
     public void AdvanceTime(TimeSpan by)
     {

@@ -16,7 +16,6 @@ namespace WsChat.Tests.Core.Sessions;
 [CancelAfter(30_000)]
 public sealed class ClusterAdmissionTests
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
     private ChatHarness _chat = null!;
     private FakeBackplane _backplane = null!;
     private long _nextId;
@@ -48,7 +47,7 @@ public sealed class ClusterAdmissionTests
         Assert.That(connection.Received, Is.Empty, "nothing before the admission");
 
         Answer(0).SetResult(new ConnectionAdmission(true, 0));
-        Pump(() => connection.OfType("joined").Count == 1);
+        _chat.RunShardsUntil(() => connection.OfType("joined").Count == 1);
         List<string> seen = [.. connection.Received.Select(m => Describe(m))];
         Assert.That(seen[0], Is.EqualTo("welcome"));
         Assert.That(seen.Where(s => s != "welcome"), Is.EquivalentTo(new[] { "pong p1", "joined j", "pong p2" }));
@@ -62,7 +61,7 @@ public sealed class ClusterAdmissionTests
         (FakeChatConnection connection, ChatSession session) = Open("u1");
         Receive(session, """{"type":"join","room":"r","ref":"j"}""");
         Answer(0).SetResult(new ConnectionAdmission(false, 2));
-        Pump(() => connection.CloseCode is not null);
+        _chat.RunShardsUntil(() => connection.CloseCode is not null);
         _chat.Engine.RunShards();
         Assert.That((connection.CloseCode, connection.CloseReason), Is.EqualTo(((WebSocketCloseCode?)WebSocketCloseCode.PolicyViolation, "too many connections")));
         Assert.That(connection.Received, Is.Empty, "no welcome, no joined");
@@ -77,7 +76,7 @@ public sealed class ClusterAdmissionTests
         {
             (FakeChatConnection admitted, _) = Open("u1");
             Answer(i).SetResult(new ConnectionAdmission(true, 0));
-            Pump(() => admitted.OfType("welcome").Count == 1);
+            _chat.RunShardsUntil(() => admitted.OfType("welcome").Count == 1);
         }
 
         (FakeChatConnection third, _) = Open("u1");
@@ -90,7 +89,7 @@ public sealed class ClusterAdmissionTests
     {
         (FakeChatConnection connection, _) = Open("u1");
         Answer(0).SetException(new InvalidOperationException("redis down"));
-        Pump(() => connection.OfType("welcome").Count == 1);
+        _chat.RunShardsUntil(() => connection.OfType("welcome").Count == 1);
         Assert.That(_chat.Engine.BackplaneMetrics.LocalAdmissions, Is.EqualTo(1));
     }
 
@@ -100,9 +99,9 @@ public sealed class ClusterAdmissionTests
         _backplane.Elsewhere.Add(new("other-node", 1));              // one more connection on another node
         (FakeChatConnection connection, ChatSession session) = Open("u1");
         Answer(0).SetResult(new ConnectionAdmission(true, 1));
-        Pump(() => connection.OfType("welcome").Count == 1);
+        _chat.RunShardsUntil(() => connection.OfType("welcome").Count == 1);
         Receive(session, """{"type":"join","room":"r","ref":"j"}""");
-        Pump(() => connection.OfType("joined").Count == 1 && session.User!.OnSeveralNodes);
+        _chat.RunShardsUntil(() => connection.OfType("joined").Count == 1 && session.User!.OnSeveralNodes);
 
         Receive(session, """{"type":"message","room":"r","text":"hi","ref":"m1"}""");
         Receive(session, """{"type":"list_users","room":"r","ref":"l1"}""");
@@ -110,7 +109,7 @@ public sealed class ClusterAdmissionTests
         Assert.That(connection.Received.Select(m => Describe(m)), Is.EqualTo(new[] { "welcome", "joined j" }), "both wait for the token");
 
         Token(0).SetResult(250);
-        Pump(() => connection.OfType("users").Count == 1);
+        _chat.RunShardsUntil(() => connection.OfType("users").Count == 1);
         JsonElement refused = connection.OfType("error").Single();
         Assert.That((refused.GetProperty("code").GetString(), refused.GetProperty("retry_after_ms").GetInt32()), Is.EqualTo(("rate_limited", 250)));
         Assert.That(connection.Received.Select(m => Describe(m)).Skip(2), Is.EqualTo(new[] { "error m1", "users l1" }));
@@ -119,7 +118,7 @@ public sealed class ClusterAdmissionTests
         Receive(session, """{"type":"message","room":"r","text":"again","ref":"m2"}""");
         Receive(session, """{"type":"list_users","room":"r","ref":"l2"}""");
         Token(1).SetResult(0);
-        Pump(() => connection.OfType("ack").Count == 1 && connection.OfType("users").Count == 2);
+        _chat.RunShardsUntil(() => connection.OfType("ack").Count == 1 && connection.OfType("users").Count == 2);
         Assert.That(connection.OfType("message").Single().GetProperty("text").GetString(), Is.EqualTo("again"));
     }
 
@@ -129,7 +128,7 @@ public sealed class ClusterAdmissionTests
         _backplane.Elsewhere.Add(new("other-node", 1));
         (FakeChatConnection connection, ChatSession session) = Open("u1");
         Answer(0).SetResult(new ConnectionAdmission(true, 1));
-        Pump(() => connection.OfType("welcome").Count == 1 && session.User!.OnSeveralNodes);
+        _chat.RunShardsUntil(() => connection.OfType("welcome").Count == 1 && session.User!.OnSeveralNodes);
         Receive(session, """{"type":"typing","room":"r","status":true,"ref":"t"}""");       // waits for a token
         for (int i = 0; i < ReadHold.MaxHeldMessages; i++) Receive(session, $$"""{"type":"ping","ref":"p{{i}}"}""");
         Assert.That(connection.Received, Has.Count.EqualTo(1), "the held pings wait");
@@ -138,7 +137,7 @@ public sealed class ClusterAdmissionTests
         Assert.That((Describe(busy), busy.GetProperty("code").GetString()), Is.EqualTo(("error over", "server_busy")));
 
         Token(0).SetResult(0);
-        Pump(() => connection.OfType("pong").Count == ReadHold.MaxHeldMessages);
+        _chat.RunShardsUntil(() => connection.OfType("pong").Count == ReadHold.MaxHeldMessages);
         Assert.That(connection.OfType("pong").Select(m => m.GetProperty("ref").GetString()),
             Is.EqualTo(Enumerable.Range(0, ReadHold.MaxHeldMessages).Select(i => "p" + i)));
     }
@@ -159,23 +158,10 @@ public sealed class ClusterAdmissionTests
 
     private TaskCompletionSource<int> Token(int index)
     {
-        Pump(() => { lock (_backplane.Tokens) return _backplane.Tokens.Count > index; });
+        _chat.RunShardsUntil(() => { lock (_backplane.Tokens) return _backplane.Tokens.Count > index; });
         lock (_backplane.Tokens) return _backplane.Tokens[index];
     }
 
     private static string Describe(JsonElement m) =>
         m.GetProperty("type").GetString() + (m.TryGetProperty("ref", out JsonElement r) ? " " + r.GetString() : "");
-
-    // Answers complete on other threads: run the shards until the condition holds.
-    private void Pump(Func<bool> until)
-    {
-        DateTime deadline = DateTime.UtcNow + Wait;
-        while (true)
-        {
-            _chat.Engine.RunShards();
-            if (until()) return;
-            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting for the chat");
-            Thread.Sleep(2);
-        }
-    }
 }

@@ -16,7 +16,6 @@ namespace WsChat.Tests.Core.Shards;
 [CancelAfter(30_000)]
 public sealed class ClusterDmOrderTests
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
     private ChatHarness _chat = null!;
     private FakeBackplane _backplane = null!;
     private long _nextId;
@@ -43,7 +42,7 @@ public sealed class ClusterDmOrderTests
         FakeChatConnection bob = Connect("bob");
         // From another node, on the channels of both users (bob's twice: as if alice were here too), 3 before 1 and 2.
         foreach (long id in new long[] { 3, 1, 3, 2, 1 }) FromOtherNode("bob", id);
-        Pump(() => bob.OfType("dm").Count >= 3);
+        _chat.RunShardsUntil(() => bob.OfType("dm").Count >= 3);
         _chat.Engine.RunShards();
         Assert.That(bob.OfType("dm").Select(m => m.GetProperty("id").GetInt64()), Is.EqualTo(new long[] { 1, 2, 3 }));
     }
@@ -54,15 +53,15 @@ public sealed class ClusterDmOrderTests
         FakeChatConnection alice = Connect("alice");
         FakeChatConnection bob = Connect("bob");
         Send(alice, """{"type":"dm","to":"bob","text":"one","ref":"d1"}""");
-        Pump(() => bob.OfType("dm").Count == 1 && alice.OfType("ack").Count == 1);
+        _chat.RunShardsUntil(() => bob.OfType("dm").Count == 1 && alice.OfType("ack").Count == 1);
 
         _chat.Engine.Shards[0].SweepIdleConversations();
         _chat.Engine.Shards[0].SweepIdleConversations();      // a second sweep drops what the first marked idle
         Assert.That(_chat.Engine.Shards[0].PairCount, Is.EqualTo(1), "the pair's users are online: it stays");
 
         Send(alice, """{"type":"dm","to":"bob","text":"two","ref":"d2"}""");
-        Pump(() => alice.OfType("ack").Count == 2);
-        Pump(() => bob.OfType("dm").Count >= 2);
+        _chat.RunShardsUntil(() => alice.OfType("ack").Count == 2);
+        _chat.RunShardsUntil(() => bob.OfType("dm").Count >= 2);
         _chat.Engine.RunShards();
         Assert.That(bob.OfType("dm").Select(m => m.GetProperty("text").GetString()), Is.EqualTo(new[] { "one", "two" }));
         Assert.That(alice.OfType("dm").Select(m => m.GetProperty("id").GetInt64()), Is.EqualTo(new long[] { 1, 2 }), "the sender's copies too");
@@ -73,7 +72,7 @@ public sealed class ClusterDmOrderTests
         var connection = new FakeChatConnection(++_nextId);
         _chat.Engine.Open(connection, new TokenIdentity(user, user, _chat.Time.NowMs + 3_600_000));
         lock (_backplane.Admissions) _backplane.Admissions[^1].SetResult(new ConnectionAdmission(true, 0));
-        Pump(() => connection.OfType("welcome").Count == 1);
+        _chat.RunShardsUntil(() => connection.OfType("welcome").Count == 1);
         return connection;
     }
 
@@ -88,17 +87,5 @@ public sealed class ClusterDmOrderTests
         string payload = JsonSerializer.Serialize(new { type = "dm", id, from = "alice", from_id = "alice", to = "bob", text = "t" + id, timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
         byte[] envelope = BackplaneEnvelope.Encode(EnvelopeKind.Dm, "other-node", id, Encoding.UTF8.GetBytes(ConversationKey.Direct("alice", "bob").Value), Encoding.UTF8.GetBytes(payload));
         _chat.Engine.OnMessage(new BackplaneChannel(BackplaneChannelKind.User, channelUser), envelope);
-    }
-
-    private void Pump(Func<bool> until)
-    {
-        DateTime deadline = DateTime.UtcNow + Wait;
-        while (true)
-        {
-            _chat.Engine.RunShards();
-            if (until()) return;
-            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting for the chat");
-            Thread.Sleep(2);
-        }
     }
 }

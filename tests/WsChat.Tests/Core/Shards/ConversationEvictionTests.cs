@@ -44,19 +44,6 @@ public sealed class ConversationEvictionTests
         return harness;
     }
 
-    // Completions and reads finish on other threads: run the shards until the condition holds.
-    private static void Pump(ChatHarness chat, Func<bool> until)
-    {
-        DateTime deadline = DateTime.UtcNow + Wait;
-        while (true)
-        {
-            chat.Engine.RunShards();
-            if (until()) return;
-            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting for the chat");
-            Thread.Sleep(2);
-        }
-    }
-
     private static Shard OnlyShard(ChatHarness chat) => chat.Engine.Shards[0];
 
     private static int Sweep(ChatHarness chat) => OnlyShard(chat).SweepIdleConversations();
@@ -67,9 +54,9 @@ public sealed class ConversationEvictionTests
     {
         var alice = chat.Connect("u1", "alice");
         alice.Join(room);
-        Pump(chat, () => OfType(alice, "joined").Count == 1);
+        chat.RunShardsUntil(() => OfType(alice, "joined").Count == 1);
         for (int i = 0; i < messages; i++) alice.Say(room, "m" + i, "r" + i);
-        Pump(chat, () => OfType(alice, "ack").Count == messages);
+        chat.RunShardsUntil(() => OfType(alice, "ack").Count == messages);
         return alice;
     }
 
@@ -86,13 +73,13 @@ public sealed class ConversationEvictionTests
 
         var bob = chat.Connect("u2", "bob");
         bob.Join("general", since: 1);
-        Pump(chat, () => OfType(bob, "message").Count == 2);
+        chat.RunShardsUntil(() => OfType(bob, "message").Count == 2);
         JsonElement joined = OfType(bob, "joined").Single();
         Assert.That(joined.GetProperty("last_id").GetInt64(), Is.EqualTo(3));
         Assert.That(OfType(bob, "message").Select(m => m.GetProperty("id").GetInt64()), Is.EqualTo(new long[] { 2, 3 }));
 
         bob.Say("general", "after", "b1");
-        Pump(chat, () => OfType(bob, "ack").Count == 1);
+        chat.RunShardsUntil(() => OfType(bob, "ack").Count == 1);
         Assert.That(OfType(bob, "ack").Single().GetProperty("id").GetInt64(), Is.EqualTo(4), "ids go on from the stored last id");
     }
 
@@ -116,7 +103,7 @@ public sealed class ConversationEvictionTests
 
         Sweep(chat);
         alice.Send("""{"type":"history","room":"general"}""");
-        Pump(chat, () => OfType(alice, "history").Count == 1);
+        chat.RunShardsUntil(() => OfType(alice, "history").Count == 1);
         Assert.That(Sweep(chat), Is.Zero, "used since the last sweep");
         Assert.That(Sweep(chat), Is.EqualTo(1));
     }
@@ -135,14 +122,14 @@ public sealed class ConversationEvictionTests
         Assert.That(Sweep(chat), Is.Zero, "a message in flight keeps its room (its next load would reuse the id)");
 
         _store.Open();
-        Pump(chat, () => OfType(alice, "ack").Count == 2);
+        chat.RunShardsUntil(() => OfType(alice, "ack").Count == 2);
         Sweep(chat);
         Assert.That(Sweep(chat), Is.EqualTo(1));
 
         alice.Join("general");
-        Pump(chat, () => OfType(alice, "joined").Count == 2);
+        chat.RunShardsUntil(() => OfType(alice, "joined").Count == 2);
         alice.Say("general", "next", "n1");
-        Pump(chat, () => OfType(alice, "ack").Count == 3);
+        chat.RunShardsUntil(() => OfType(alice, "ack").Count == 3);
         Assert.That(OfType(alice, "ack").Select(a => a.GetProperty("id").GetInt64()), Is.EqualTo(new long[] { 1, 2, 3 }));
     }
 
@@ -153,17 +140,17 @@ public sealed class ConversationEvictionTests
         var alice = chat.Connect("u1", "alice");
         var bob = chat.Connect("u2", "bob");
         alice.Send("""{"type":"dm","to":"u2","text":"hi","ref":"d1"}""");
-        Pump(chat, () => OfType(alice, "ack").Count == 1);
+        chat.RunShardsUntil(() => OfType(alice, "ack").Count == 1);
 
         Sweep(chat);
         Assert.That(Sweep(chat), Is.EqualTo(1));
         Assert.That(OnlyShard(chat).PairCount, Is.Zero);
 
         bob.Send("""{"type":"dm","to":"u1","text":"hello","ref":"d2"}""");
-        Pump(chat, () => OfType(bob, "ack").Count == 1);
+        chat.RunShardsUntil(() => OfType(bob, "ack").Count == 1);
         Assert.That(OfType(bob, "ack").Single().GetProperty("id").GetInt64(), Is.EqualTo(2));
         bob.Send("""{"type":"history","dm":"u1"}""");
-        Pump(chat, () => OfType(bob, "history").Count == 1);
+        chat.RunShardsUntil(() => OfType(bob, "history").Count == 1);
         JsonElement[] messages = [.. OfType(bob, "history").Single().GetProperty("messages").EnumerateArray()];
         Assert.That(messages.Select(m => m.GetProperty("text").GetString()), Is.EqualTo(new[] { "hi", "hello" }));
     }
@@ -188,10 +175,10 @@ public sealed class ConversationEvictionTests
         var alice = chat.Connect("u1", "alice");
         alice.Join("a");
         alice.Join("b");
-        Pump(chat, () => OfType(alice, "joined").Count == 2);
+        chat.RunShardsUntil(() => OfType(alice, "joined").Count == 2);
 
         alice.Send("""{"type":"join","room":"c","ref":"j3"}""");
-        Pump(chat, () => OfType(alice, "error").Count == 1);
+        chat.RunShardsUntil(() => OfType(alice, "error").Count == 1);
         JsonElement error = OfType(alice, "error").Single();
         Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("server_busy"));
         Assert.That(error.GetProperty("ref").GetString(), Is.EqualTo("j3"));
@@ -199,7 +186,7 @@ public sealed class ConversationEvictionTests
 
         var bob = chat.Connect("u2", "bob");
         bob.Join("b");
-        Pump(chat, () => OfType(bob, "joined").Count == 1);
+        chat.RunShardsUntil(() => OfType(bob, "joined").Count == 1);
         Assert.That(OfType(bob, "error"), Is.Empty, "joining an existing room creates none");
     }
 
@@ -210,12 +197,12 @@ public sealed class ConversationEvictionTests
         var alice = JoinAndSay(chat, "a", 1);
         alice.Send("""{"type":"leave","room":"a"}""");
         alice.Join("b");
-        Pump(chat, () => OfType(alice, "error").Count == 1);
+        chat.RunShardsUntil(() => OfType(alice, "error").Count == 1);
 
         Sweep(chat);
         Sweep(chat);
         alice.Join("b");
-        Pump(chat, () => OfType(alice, "joined").Count == 2);
+        chat.RunShardsUntil(() => OfType(alice, "joined").Count == 2);
         Assert.That(OfType(alice, "joined").Last().GetProperty("room").GetString(), Is.EqualTo("b"));
     }
 

@@ -46,19 +46,6 @@ public sealed class PersistenceTests
         return harness;
     }
 
-    // Completions and reads finish on other threads: run the shards until the condition holds.
-    private static void Pump(ChatHarness chat, Func<bool> until)
-    {
-        DateTime deadline = DateTime.UtcNow + Wait;
-        while (true)
-        {
-            chat.Engine.RunShards();
-            if (until()) return;
-            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting for the chat");
-            Thread.Sleep(2);
-        }
-    }
-
     private static bool Got(ChatHarness.Client client, string type, int count = 1) => client.Connection.OfType(type).Count >= count;
 
     private static long[] MessageIds(IEnumerable<JsonElement> messages) => [.. messages.Where(m => m.GetProperty("type").GetString() == "message").Select(m => m.GetProperty("id").GetInt64())];
@@ -68,7 +55,7 @@ public sealed class PersistenceTests
     private void SayAll(ChatHarness chat, ChatHarness.Client client, string room, int count)
     {
         for (int i = 0; i < count; i++) client.Say(room, "m" + i, "r" + Guid.NewGuid().ToString("N")[..8]);
-        Pump(chat, () => client.Connection.OfType("ack").Count >= count);
+        chat.RunShardsUntil(() => client.Connection.OfType("ack").Count >= count);
     }
 
     // A join may read storage (a room not yet loaded): wait for its answer.
@@ -76,7 +63,7 @@ public sealed class PersistenceTests
     {
         var client = chat.Connect(userId, name);
         client.Join("general");
-        Pump(chat, () => Got(client, "joined"));
+        chat.RunShardsUntil(() => Got(client, "joined"));
         return client;
     }
 
@@ -87,7 +74,7 @@ public sealed class PersistenceTests
         var bob = chat.Connect("u2", "bob");
         alice.Join("general");
         bob.Join("general");
-        Pump(chat, () => Got(alice, "joined") && Got(bob, "joined"));
+        chat.RunShardsUntil(() => Got(alice, "joined") && Got(bob, "joined"));
         return (alice, bob);
     }
 
@@ -125,7 +112,7 @@ public sealed class PersistenceTests
         });
 
         _store.Open();
-        Pump(chat, () => Got(alice, "ack") && Got(bob, "message"));
+        chat.RunShardsUntil(() => Got(alice, "ack") && Got(bob, "message"));
         JsonElement ack = alice.Connection.OfType("ack").Single();
         JsonElement message = bob.Connection.OfType("message").Single();
         Assert.Multiple(() =>
@@ -152,7 +139,7 @@ public sealed class PersistenceTests
         // message would look like one it has already seen when it arrives.
         Assert.That(bob.Connection.OfType("joined").Single().GetProperty("last_id").GetInt64(), Is.Zero);
         _store.Open();
-        Pump(chat, () => Got(bob, "message"));
+        chat.RunShardsUntil(() => Got(bob, "message"));
         Assert.That(bob.Connection.OfType("message").Single().GetProperty("id").GetInt64(), Is.EqualTo(1));
     }
 
@@ -166,7 +153,7 @@ public sealed class PersistenceTests
 
         _store.Failing = true;
         alice.Say("general", "lost", "r1");
-        Pump(chat, () => Got(alice, "error"));
+        chat.RunShardsUntil(() => Got(alice, "error"));
         JsonElement error = alice.Connection.OfType("error").Single();
         Assert.Multiple(() =>
         {
@@ -178,8 +165,8 @@ public sealed class PersistenceTests
 
         _store.Failing = false;
         alice.Say("general", "kept", "r2");
-        Pump(chat, () => Got(bob, "message"));
-        Pump(chat, () => Got(alice, "ack"));
+        chat.RunShardsUntil(() => Got(bob, "message"));
+        chat.RunShardsUntil(() => Got(alice, "ack"));
         JsonElement kept = bob.Connection.OfType("message").Single();
         Assert.Multiple(() =>
         {
@@ -194,11 +181,11 @@ public sealed class PersistenceTests
         ChatHarness chat = Start();
         var (alice, bob) = AliceAndBobInGeneral(chat);
         alice.Say("general", "once", "same");
-        Pump(chat, () => Got(alice, "ack"));
+        chat.RunShardsUntil(() => Got(alice, "ack"));
         alice.Say("general", "once", "same");
-        Pump(chat, () => Got(alice, "ack", 2));
+        chat.RunShardsUntil(() => Got(alice, "ack", 2));
         alice.Say("general", "next", "other");
-        Pump(chat, () => Got(alice, "ack", 3) && Got(bob, "message", 2));
+        chat.RunShardsUntil(() => Got(alice, "ack", 3) && Got(bob, "message", 2));
 
         long[] acks = [.. alice.Connection.OfType("ack").Select(a => a.GetProperty("id").GetInt64())];
         Assert.Multiple(() =>
@@ -216,7 +203,7 @@ public sealed class PersistenceTests
         var bob = JoinGeneral(second, "u2", "bob");
         Assert.That(bob.Connection.OfType("joined").Single().GetProperty("last_id").GetInt64(), Is.EqualTo(3));
         bob.Say("general", "after restart", "r");
-        Pump(second, () => Got(bob, "ack"));
+        second.RunShardsUntil(() => Got(bob, "ack"));
         Assert.That(bob.Connection.OfType("ack").Single().GetProperty("id").GetInt64(), Is.EqualTo(4));
     }
 
@@ -229,11 +216,11 @@ public sealed class PersistenceTests
         alice.Take();
 
         alice.Send("""{"type":"history","room":"general","limit":3,"ref":"h1"}""");
-        Pump(chat, () => Got(alice, "history"));
+        chat.RunShardsUntil(() => Got(alice, "history"));
         alice.Send("""{"type":"history","room":"general","limit":10,"ref":"h2"}""");
-        Pump(chat, () => Got(alice, "history", 2));
+        chat.RunShardsUntil(() => Got(alice, "history", 2));
         alice.Send("""{"type":"history","room":"general","limit":10,"before":11,"ref":"h3"}""");
-        Pump(chat, () => Got(alice, "history", 3));
+        chat.RunShardsUntil(() => Got(alice, "history", 3));
 
         List<JsonElement> pages = alice.Connection.OfType("history");
         Assert.Multiple(() =>
@@ -262,7 +249,7 @@ public sealed class PersistenceTests
         var bob = second.Connect("u2", "bob");
         bob.Send("""{"type":"history","room":"general"}""");
         bob.Send("""{"type":"history","room":"nowhere","ref":"x"}""");
-        Pump(second, () => Got(bob, "history") && Got(bob, "error"));
+        second.RunShardsUntil(() => Got(bob, "history") && Got(bob, "error"));
         Assert.Multiple(() =>
         {
             Assert.That(MessageIdsOf(bob.Connection.OfType("history").Single()), Is.EqualTo(new long[] { 1, 2 }));
@@ -281,7 +268,7 @@ public sealed class PersistenceTests
 
         var bob = chat.Connect("u2", "bob");
         bob.Join("general", since: 3);
-        Pump(chat, () => Got(bob, "message", 17));
+        chat.RunShardsUntil(() => Got(bob, "message", 17));
         List<JsonElement> received = bob.Take();
         Assert.Multiple(() =>
         {
@@ -300,7 +287,7 @@ public sealed class PersistenceTests
         SayAll(chat, alice, "general", 30);
         var bob = chat.Connect("u2", "bob");
         bob.Join("general", since: 0);
-        Pump(chat, () => Got(bob, "message", 10));
+        chat.RunShardsUntil(() => Got(bob, "message", 10));
         List<JsonElement> received = bob.Take();
         Assert.Multiple(() =>
         {
@@ -323,7 +310,7 @@ public sealed class PersistenceTests
         SayAll(chat, alice, "general", 3);        // 21..23 committed while the read waits: not in its result
         Assert.That(bob.Connection.Received, Is.Empty, "not a member until the replay is read");
         _store.OpenReads();
-        Pump(chat, () => Got(bob, "ack"));
+        chat.RunShardsUntil(() => Got(bob, "ack"));
 
         List<JsonElement> received = bob.Take();
         Assert.Multiple(() =>
@@ -346,8 +333,8 @@ public sealed class PersistenceTests
         alice.Send("""{"type":"leave","room":"general","ref":"l"}""");
         Assert.That(alice.Connection.Received, Is.Empty);
         _store.OpenReads();
-        Pump(chat, () => Got(alice, "left"));
-        Pump(chat, () => Got(alice, "ack"));
+        chat.RunShardsUntil(() => Got(alice, "left"));
+        chat.RunShardsUntil(() => Got(alice, "ack"));
         Assert.Multiple(() =>
         {
             // joined; the message accepted as a member (its fan-out waits for the commit); left; then the ack.
@@ -378,14 +365,14 @@ public sealed class PersistenceTests
         _store.ReadsFailing = true;
         var alice = chat.Connect("u1", "alice");
         alice.Send("""{"type":"join","room":"general","ref":"j1"}""");
-        Pump(chat, () => Got(alice, "error"));
+        chat.RunShardsUntil(() => Got(alice, "error"));
         JsonElement error = alice.Connection.OfType("error").Single();
         Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("server_busy"));
         Assert.That(error.GetProperty("ref").GetString(), Is.EqualTo("j1"));
 
         _store.ReadsFailing = false;
         alice.Send("""{"type":"join","room":"general","ref":"j2"}""");
-        Pump(chat, () => Got(alice, "joined"));
+        chat.RunShardsUntil(() => Got(alice, "joined"));
         Assert.That(alice.Connection.OfType("joined").Single().GetProperty("ref").GetString(), Is.EqualTo("j2"));
     }
 
@@ -395,12 +382,12 @@ public sealed class PersistenceTests
         ChatHarness chat = Start();
         var alice = chat.Connect("u1", "alice");
         alice.Send("""{"type":"dm","to":"u9","text":"are you there?","ref":"d1"}""");
-        Pump(chat, () => Got(alice, "ack"));
+        chat.RunShardsUntil(() => Got(alice, "ack"));
         Assert.That(alice.Connection.OfType("dm").Single().GetProperty("to").GetString(), Is.EqualTo("u9"), "the sender's connections get it");
 
         var carol = chat.Connect("u9", "carol");
         carol.Send("""{"type":"history","dm":"u1"}""");
-        Pump(chat, () => Got(carol, "history"));
+        chat.RunShardsUntil(() => Got(carol, "history"));
         JsonElement history = carol.Connection.OfType("history").Single();
         JsonElement dm = history.GetProperty("messages").EnumerateArray().Single();
         Assert.Multiple(() =>
@@ -420,7 +407,7 @@ public sealed class PersistenceTests
         var bob = chat.Connect("u2", "bob");
         alice.Send("""{"type":"dm","to":"u2","text":"one","ref":"d1"}""");
         bob.Send("""{"type":"dm","to":"u1","text":"two","ref":"d2"}""");
-        Pump(chat, () => Got(alice, "dm", 2) && Got(bob, "dm", 2) && Got(alice, "ack") && Got(bob, "ack"));
+        chat.RunShardsUntil(() => Got(alice, "dm", 2) && Got(bob, "dm", 2) && Got(alice, "ack") && Got(bob, "ack"));
         Assert.Multiple(() =>
         {
             Assert.That(bob.Connection.OfType("dm").Select(d => d.GetProperty("id").GetInt64()), Is.EqualTo(new long[] { 1, 2 }));
@@ -439,7 +426,7 @@ public sealed class PersistenceTests
         alice.Say("general", "too late", "late");
         _store.Open();
         Assert.That(drain.Wait(Wait), Is.True);
-        Pump(chat, () => Got(alice, "ack", 50));
+        chat.RunShardsUntil(() => Got(alice, "ack", 50));
         Assert.Multiple(() =>
         {
             Assert.That(StoredInGeneral(100), Has.Count.EqualTo(50));
