@@ -252,16 +252,23 @@ internal sealed partial class Shard
             if (item.AckTo is { } sender) AckRoom(sender, item.Ref, id, room);
         }
 
+        NoteGap(sequencer, progressed, _gapped, room);
+    }
+
+    /// <summary>After a delivery pass over a room's or DM pair's order: start or end its gap clock, and keep it in (or
+    /// out of) the set the backplane timer fills gaps for.</summary>
+    private void NoteGap<T>(MessageSequencer sequencer, bool progressed, HashSet<T> gapped, T conversation)
+    {
         sequencer.NoteGap(Stopwatch.GetTimestamp(), progressed);
-        if (sequencer.GapSince != 0) _gapped.Add(room);
-        else _gapped.Remove(room);
+        if (sequencer.GapSince != 0) gapped.Add(conversation);
+        else gapped.Remove(conversation);
         _hasGaps = _gapped.Count + _gappedPairs.Count > 0;
     }
 
     private static void AckRoom(ChatSession sender, string? clientRef, long id, Room room)
     {
         if (clientRef is null || sender.State == SessionState.Closed) return;
-        sender.Send(Frames.Ack(Encoding.UTF8.GetBytes(clientRef), id, room.NameUtf8));
+        sender.Send(Frames.Ack(RefBytes(clientRef, stackalloc byte[256]), id, room.NameUtf8));
     }
 
     // The backplane timer: rooms and DM pairs whose gap is older than the fill delay read storage (once per delay).

@@ -206,16 +206,13 @@ internal sealed partial class Shard
             if (item.AckTo is { } sender) AckDm(sender, item.Ref, id, pair);
         }
 
-        sequencer.NoteGap(Stopwatch.GetTimestamp(), progressed);
-        if (sequencer.GapSince != 0) _gappedPairs.Add(pair);
-        else _gappedPairs.Remove(pair);
-        _hasGaps = _gapped.Count + _gappedPairs.Count > 0;
+        NoteGap(sequencer, progressed, _gappedPairs, pair);
     }
 
     private static void AckDm(ChatSession sender, string? clientRef, long id, DmPair pair)
     {
         if (clientRef is null || sender.State == SessionState.Closed) return;
-        sender.Send(Frames.AckDm(Encoding.UTF8.GetBytes(clientRef), id, pair.OtherUtf8(sender.UserId)));
+        sender.Send(Frames.AckDm(RefBytes(clientRef, stackalloc byte[256]), id, pair.OtherUtf8(sender.UserId)));
     }
 
     /// <summary>The pair whose storage key is <paramref name="keyUtf8"/>, created when this shard has not seen it.</summary>

@@ -137,7 +137,7 @@ internal sealed partial class Shard : IAppendCompletionSink
                 f.Frame.Release();
                 if (f.Session.State != SessionState.Closed)
                 {
-                    f.Session.Send(Frames.Error(ErrorCode.ServerBusy, "message not stored: storage unavailable, retry later", RefOf(f, stackalloc byte[256])));
+                    f.Session.Send(Frames.Error(ErrorCode.ServerBusy, "message not stored: storage unavailable, retry later", RefBytes(f.Ref, stackalloc byte[256])));
                 }
 
                 break;
@@ -171,7 +171,7 @@ internal sealed partial class Shard : IAppendCompletionSink
                 else VoidDmId(backplane, f.Pair!, f.Id);
                 if (f.Session.State != SessionState.Closed)
                 {
-                    f.Session.Send(Frames.Error(ErrorCode.ServerBusy, "message not stored: storage unavailable, retry later", RefOf(f, stackalloc byte[256])));
+                    f.Session.Send(Frames.Error(ErrorCode.ServerBusy, "message not stored: storage unavailable, retry later", RefBytes(f.Ref, stackalloc byte[256])));
                 }
 
                 break;
@@ -181,17 +181,18 @@ internal sealed partial class Shard : IAppendCompletionSink
     private static void Ack(in InFlight f, byte[] target, long id)
     {
         Span<byte> scratch = stackalloc byte[256];
-        ReadOnlySpan<byte> clientRef = RefOf(f, scratch);
+        ReadOnlySpan<byte> clientRef = RefBytes(f.Ref, scratch);
         if (clientRef.IsEmpty || f.Session.State == SessionState.Closed) return;
         f.Session.Send(f.Room is not null ? Frames.Ack(clientRef, id, target) : Frames.AckDm(clientRef, id, target));
     }
 
-    // The command's bytes went back to the pool long ago; the ref lives on as the string the store got. A ref is
-    // at most 64 characters (PROTOCOL.md §3), so 256 bytes hold its UTF-8.
-    private static ReadOnlySpan<byte> RefOf(in InFlight f, Span<byte> scratch) =>
-        f.Ref is null ? default
-        : Encoding.UTF8.GetByteCount(f.Ref) <= scratch.Length ? scratch[..Encoding.UTF8.GetBytes(f.Ref, scratch)]
-        : Encoding.UTF8.GetBytes(f.Ref);
+    // The command's bytes went back to the pool long ago; the ref lives on as a string (the one the store got, or the
+    // one kept for a cluster-ordered delivery). A ref is at most 64 characters (PROTOCOL.md §3), so 256 bytes of
+    // scratch hold its UTF-8 and no array is allocated per ack.
+    private static ReadOnlySpan<byte> RefBytes(string? clientRef, Span<byte> scratch) =>
+        clientRef is null ? default
+        : Encoding.UTF8.GetByteCount(clientRef) <= scratch.Length ? scratch[..Encoding.UTF8.GetBytes(clientRef, scratch)]
+        : Encoding.UTF8.GetBytes(clientRef);
 
     /// <summary>A submitted message: what the shard needs to fan it out and answer its sender.</summary>
     private readonly record struct InFlight(ChatSession Session, Room? Room, DmPair? Pair, SharedFrame Frame, long Id, string? Ref)
