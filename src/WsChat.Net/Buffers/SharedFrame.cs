@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using WsChat.Net.WebSockets;
 
@@ -29,9 +28,7 @@ public sealed class SharedFrame : IBufferWriter<byte>
     private const int MaxPooledBufferSize = 16 * 1024;
     private const int DefaultBufferSize = 512;
 
-    private static readonly ConcurrentQueue<SharedFrame> s_pool = new();
-    private static int s_pooledCount;
-    private static int s_lowWater;      // fewest frames pooled since the last trim: that many were never needed
+    private static readonly TrimmedPool<SharedFrame> s_pool = new(MaxPooledFrames);
 
     private byte[] _buffer;
     private int _payloadLength;
@@ -45,16 +42,7 @@ public sealed class SharedFrame : IBufferWriter<byte>
     /// <param name="payloadSizeHint">Expected payload size; the buffer grows if it is exceeded.</param>
     public static SharedFrame Rent(int payloadSizeHint = 0)
     {
-        if (s_pool.TryDequeue(out SharedFrame? frame))
-        {
-            int left = Interlocked.Decrement(ref s_pooledCount);
-            if (left < Volatile.Read(ref s_lowWater)) Volatile.Write(ref s_lowWater, left);   // racy by design: a hint
-        }
-        else
-        {
-            Volatile.Write(ref s_lowWater, 0);
-            frame = new SharedFrame(Math.Max(DefaultBufferSize, HeaderReserve + payloadSizeHint));
-        }
+        if (!s_pool.TryRent(out SharedFrame? frame)) frame = new SharedFrame(Math.Max(DefaultBufferSize, HeaderReserve + payloadSizeHint));
 
         frame.EnsureCapacity(payloadSizeHint);
         frame._refCount = 1;
@@ -123,19 +111,14 @@ public sealed class SharedFrame : IBufferWriter<byte>
     }
 
     /// <summary>Frames on the free list now (for tests and metrics).</summary>
-    public static int PooledCount => Volatile.Read(ref s_pooledCount);
+    public static int PooledCount => s_pool.Count;
 
     /// <summary>
     /// Drops the pooled frames that stayed unused since the previous call (none was rented that deep), buffers and
     /// all, so that the ~4,096 frames a burst leaves behind (~2 MiB with their buffers) go back to the GC while a busy
     /// server keeps what it uses. The transport's timer calls it every 10 s with the outbound rings' trim. Thread-safe.
     /// </summary>
-    public static void TrimPool()
-    {
-        int drop = Math.Min(Volatile.Read(ref s_lowWater), Volatile.Read(ref s_pooledCount));
-        for (int i = 0; i < drop && s_pool.TryDequeue(out _); i++) Interlocked.Decrement(ref s_pooledCount);
-        Volatile.Write(ref s_lowWater, Volatile.Read(ref s_pooledCount));
-    }
+    public static void TrimPool() => s_pool.Trim();
 
     /// <summary>Gives back one reference; the last one returns the frame to the pool. Thread-safe.</summary>
     public void Release()
@@ -144,15 +127,10 @@ public sealed class SharedFrame : IBufferWriter<byte>
         if (after > 0) return;
         Debug.Assert(after == 0, "SharedFrame released more often than referenced.");
         Reset();
-        if (_buffer.Length > MaxPooledBufferSize || Interlocked.Increment(ref s_pooledCount) > MaxPooledFrames)
-        {
-            if (_buffer.Length <= MaxPooledBufferSize) Interlocked.Decrement(ref s_pooledCount);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = [];
-            return;
-        }
-
-        s_pool.Enqueue(this);
+        // Last: once on the free list, another thread may rent this frame at once.
+        if (_buffer.Length <= MaxPooledBufferSize && s_pool.TryReturn(this)) return;
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
     }
 
     /// <inheritdoc />

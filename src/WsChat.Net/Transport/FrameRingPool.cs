@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using WsChat.Net.Buffers;
 
 namespace WsChat.Net.Transport;
@@ -24,50 +23,23 @@ internal static class FrameRingPool
     // a join storm of 5,000 connections in rooms of 100, each join telling the room), returned rings go to the GC.
     private const int MaxPooled = 2048;
 
-    private static readonly ConcurrentQueue<SharedFrame[]> s_free = new();
-    private static int s_count;
-    private static int s_lowWater;      // fewest rings pooled since the last trim: that many were never needed
+    private static readonly TrimmedPool<SharedFrame[]> s_free = new(MaxPooled);
 
     /// <summary>Rings in the pool now (for tests and metrics).</summary>
-    public static int Count => Volatile.Read(ref s_count);
+    public static int Count => s_free.Count;
 
     /// <summary>An empty ring of <see cref="RingSize"/> slots.</summary>
-    public static SharedFrame[] Rent()
-    {
-        if (s_free.TryDequeue(out SharedFrame[]? ring))
-        {
-            int left = Interlocked.Decrement(ref s_count);
-            if (left < Volatile.Read(ref s_lowWater)) Volatile.Write(ref s_lowWater, left);   // racy by design: a hint
-            return ring;
-        }
+    public static SharedFrame[] Rent() => s_free.TryRent(out SharedFrame[]? ring) ? ring : new SharedFrame[RingSize];
 
-        Volatile.Write(ref s_lowWater, 0);
-        return new SharedFrame[RingSize];
-    }
-
-    /// <summary>Takes back a ring of <see cref="RingSize"/> slots; every slot must be null.</summary>
-    public static void Return(SharedFrame[] ring)
-    {
-        if (Interlocked.Increment(ref s_count) > MaxPooled)
-        {
-            Interlocked.Decrement(ref s_count);
-            return;
-        }
-
-        s_free.Enqueue(ring);
-    }
+    /// <summary>Takes back a ring of <see cref="RingSize"/> slots; every slot must be null. Past the cap it goes to the GC.</summary>
+    public static void Return(SharedFrame[] ring) => s_free.TryReturn(ring);
 
     /// <summary>
     /// Drops the rings that stayed in the pool since the previous call (none was rented that deep), so that what a
     /// burst left behind goes back to the GC while an active server keeps what it uses. Called by the servers' timers
     /// every <see cref="TrimInterval"/>; thread-safe.
     /// </summary>
-    public static void Trim()
-    {
-        int drop = Math.Min(Volatile.Read(ref s_lowWater), Volatile.Read(ref s_count));
-        for (int i = 0; i < drop && s_free.TryDequeue(out _); i++) Interlocked.Decrement(ref s_count);
-        Volatile.Write(ref s_lowWater, Volatile.Read(ref s_count));
-    }
+    public static void Trim() => s_free.Trim();
 
     /// <summary>How often the timers trim the pool.</summary>
     public static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(10);
