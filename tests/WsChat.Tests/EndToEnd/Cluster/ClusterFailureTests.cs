@@ -10,28 +10,12 @@ namespace WsChat.Tests.EndToEnd.Cluster;
 /// duplicate, every acked message seen by every member.
 /// </summary>
 [TestFixture, Category("Redis"), Category("Postgres"), NonParallelizable, CancelAfter(240_000)]
-public class ClusterFailureTests
+public class ClusterFailureTests : ClusterFixtureBase
 {
-    private PostgresTestDatabase _database = null!;
-
-    [OneTimeSetUp]
-    public async Task CreateDatabase()
-    {
-        _ = TestServices.Redis;
-        _ = TestServices.RedisPort;
-        _database = await PostgresTestDatabase.CreateAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task DropDatabase()
-    {
-        if (_database is not null) await _database.DisposeAsync();
-    }
-
     [Test]
     public async Task NodeKilledMidStream_ItsClientRejoinsAnotherNodeWithSince_SeesEveryMessageOnce(CancellationToken ct)
     {
-        await using WsChatCluster cluster = await WsChatCluster.StartAsync(3, await _database.CreateSchemaAsync(), ct);
+        await using WsChatCluster cluster = await WsChatCluster.StartAsync(3, await Database.CreateSchemaAsync(), ct);
         await using ClusterMember observer = await Join(cluster.Nodes[0], "observer", "stream", ct);
         ClusterMember victim = await Join(cluster.Nodes[1], "victim", "stream", ct);
         await using ClusterMember sender = await Join(cluster.Nodes[2], "sender", "stream", ct);
@@ -73,7 +57,7 @@ public class ClusterFailureTests
     [Test]
     public async Task NodeKilled_ItsUsersGoOfflineOnTheOtherNodes_WithinTheNodeTtl(CancellationToken ct)
     {
-        await using WsChatCluster cluster = await WsChatCluster.StartAsync(2, await _database.CreateSchemaAsync(), ct, "--WsChat:Redis:NodeTtlMs=1500");
+        await using WsChatCluster cluster = await WsChatCluster.StartAsync(2, await Database.CreateSchemaAsync(), ct, "--WsChat:Redis:NodeTtlMs=1500");
         await using ClusterMember alice = await Join(cluster.Nodes[0], "alice", "room", ct);
         await using ClusterMember bob = await Join(cluster.Nodes[1], "bob", "room", ct);
         await alice.WaitForAsync(m => ClusterMember.Type(m) == "presence" && m.GetProperty("status").GetString() == "online", ct, "bob online");
@@ -90,7 +74,7 @@ public class ClusterFailureTests
     [Test]
     public async Task RedisRestartedMidStream_NoMemberMissesAMessage_AndReadyzSaysRedisWhileItIsDown(CancellationToken ct)
     {
-        await using WsChatCluster cluster = await WsChatCluster.StartAsync(3, await _database.CreateSchemaAsync(), ct);
+        await using WsChatCluster cluster = await WsChatCluster.StartAsync(3, await Database.CreateSchemaAsync(), ct);
         // GapSkipAfterMs stays at its default (6 s): a shorter one gives up ids whose commit is merely slow on a loaded
         // machine, and members on other nodes would then miss them (which this test would rightly report).
         var members = new List<ClusterMember>();

@@ -10,28 +10,12 @@ namespace WsChat.Tests.EndToEnd.Cluster;
 /// and one user rate-limit bucket for a user connected to two nodes. Real wschat nodes, redis-server and PostgreSQL.
 /// </summary>
 [TestFixture, Category("Redis"), Category("Postgres"), NonParallelizable, CancelAfter(180_000)]
-public class ClusterLimitsTests
+public class ClusterLimitsTests : ClusterFixtureBase
 {
-    private PostgresTestDatabase _database = null!;
-
-    [OneTimeSetUp]
-    public async Task CreateDatabase()
-    {
-        _ = TestServices.Redis;
-        _ = TestServices.RedisPort;
-        _database = await PostgresTestDatabase.CreateAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task DropDatabase()
-    {
-        if (_database is not null) await _database.DisposeAsync();
-    }
-
     [Test]
     public async Task ConnectionsPerUser_OnThreeNodes_AtTheLimitWelcomed_PastItClosed1008_FreedWhenOneCloses(CancellationToken ct)
     {
-        await using WsChatCluster cluster = await WsChatCluster.StartAsync(3, await _database.CreateSchemaAsync(), ct, "--WsChat:MaxConnectionsPerUser=3");
+        await using WsChatCluster cluster = await WsChatCluster.StartAsync(3, await Database.CreateSchemaAsync(), ct, "--WsChat:MaxConnectionsPerUser=3");
         var open = new List<ChatTestClient>();
         try
         {
@@ -69,7 +53,7 @@ public class ClusterLimitsTests
     [Test]
     public async Task ConnectionsPerUser_NodeKilled_ItsConnectionsStopCountingWithinTheNodeTtl(CancellationToken ct)
     {
-        await using WsChatCluster cluster = await WsChatCluster.StartAsync(2, await _database.CreateSchemaAsync(), ct,
+        await using WsChatCluster cluster = await WsChatCluster.StartAsync(2, await Database.CreateSchemaAsync(), ct,
             "--WsChat:MaxConnectionsPerUser=2", "--WsChat:Redis:NodeTtlMs=1500");
         var open = new List<ChatTestClient>();
         try
@@ -98,7 +82,7 @@ public class ClusterLimitsTests
     [Test]
     public async Task ConnectionsPerUser_RedisDown_EachNodeCountsItsOwn_RecordedWhenRedisIsBack(CancellationToken ct)
     {
-        await using WsChatCluster cluster = await WsChatCluster.StartAsync(2, await _database.CreateSchemaAsync(), ct, "--WsChat:MaxConnectionsPerUser=1");
+        await using WsChatCluster cluster = await WsChatCluster.StartAsync(2, await Database.CreateSchemaAsync(), ct, "--WsChat:MaxConnectionsPerUser=1");
         var open = new List<ChatTestClient>();
         try
         {
@@ -129,7 +113,7 @@ public class ClusterLimitsTests
     public async Task UserRate_ConnectionsOnTwoNodes_ShareOneBucket(CancellationToken ct)
     {
         // One token per 100 s: nothing refills during the test, however slow the machine.
-        await using WsChatCluster cluster = await WsChatCluster.StartAsync(2, await _database.CreateSchemaAsync(), ct,
+        await using WsChatCluster cluster = await WsChatCluster.StartAsync(2, await Database.CreateSchemaAsync(), ct,
             "--WsChat:UserRatePerSecond=0.01", "--WsChat:UserRateBurst=4");
         // On node 1 first; node 0 then admits the second connection knowing the user is on node 1 too.
         await using ClusterMember onOne = await ClusterMember.ConnectAsync(cluster.Nodes[1], "gus", ct);

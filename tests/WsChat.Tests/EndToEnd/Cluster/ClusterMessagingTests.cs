@@ -8,27 +8,12 @@ namespace WsChat.Tests.EndToEnd.Cluster;
 /// order on every node, DMs, presence and typing across nodes.
 /// </summary>
 [TestFixture, Category("Redis"), Category("Postgres"), NonParallelizable, CancelAfter(180_000)]
-public class ClusterMessagingTests
+public class ClusterMessagingTests : ClusterFixtureBase
 {
-    private PostgresTestDatabase _database = null!;
-
-    [OneTimeSetUp]
-    public async Task CreateDatabase()
-    {
-        _ = TestServices.Redis;         // ignored locally, failed in CI, when Redis is missing
-        _database = await PostgresTestDatabase.CreateAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task DropDatabase()
-    {
-        if (_database is not null) await _database.DisposeAsync();
-    }
-
     [Test]
     public async Task Room_MembersOnThreeNodesSendAtOnce_EveryMemberSeesEveryMessageInOneIdOrder(CancellationToken ct)
     {
-        await using WsChatCluster cluster = await WsChatCluster.StartAsync(3, await _database.CreateSchemaAsync(), ct);
+        await using WsChatCluster cluster = await WsChatCluster.StartAsync(3, await Database.CreateSchemaAsync(), ct);
         var members = new List<ClusterMember>();
         try
         {
@@ -82,7 +67,7 @@ public class ClusterMessagingTests
     [Test]
     public async Task DmPresenceTyping_UsersOnDifferentNodes_ReachEachOther(CancellationToken ct)
     {
-        await using WsChatCluster cluster = await WsChatCluster.StartAsync(2, await _database.CreateSchemaAsync(), ct);
+        await using WsChatCluster cluster = await WsChatCluster.StartAsync(2, await Database.CreateSchemaAsync(), ct);
         await using ClusterMember alice = await ClusterMember.ConnectAsync(cluster.Nodes[0], "alice", ct);
         await using ClusterMember bob = await ClusterMember.ConnectAsync(cluster.Nodes[1], "bob", ct);
 
@@ -138,7 +123,7 @@ public class ClusterMessagingTests
     [Test]
     public async Task Dm_OnePairWritingFromThreeNodes_EveryConnectionSeesThePairsDmsOnceInIdOrder(CancellationToken ct)
     {
-        await using WsChatCluster cluster = await WsChatCluster.StartAsync(3, await _database.CreateSchemaAsync(), ct);
+        await using WsChatCluster cluster = await WsChatCluster.StartAsync(3, await Database.CreateSchemaAsync(), ct);
         // alice on nodes 0 and 1, bob on nodes 2 and 0: every node delivers the pair's DMs, committed on three nodes.
         var connections = new List<ClusterMember>();
         try
