@@ -46,6 +46,8 @@ public sealed class LoadGenFanoutTests
                 Assert.That(delivery.GetProperty("lost").GetInt64(), Is.Zero);
                 Assert.That(delivery.GetProperty("duplicated").GetInt64(), Is.Zero);
                 Assert.That(root.GetProperty("latency").GetProperty("count").GetInt64(), Is.GreaterThan(0));
+                // The loadgen's own CPU per delivery (this test process runs the node, so it is never zero).
+                Assert.That(root.GetProperty("steps")[0].GetProperty("loadgen_cpu_micros_per_delivery").GetDouble(), Is.GreaterThan(0));
             });
         }
         finally

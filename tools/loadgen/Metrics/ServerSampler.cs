@@ -8,8 +8,6 @@ internal sealed record ServerSample(double AtSeconds, long RssKb, long RssAnonKb
 /// <summary>Samples <c>/proc/&lt;pid&gt;/status</c> (VmRSS, RssAnon) and <c>/proc/&lt;pid&gt;/stat</c> (utime + stime).</summary>
 internal sealed class ServerSampler(int? pid)
 {
-    // USER_HZ: the unit of utime/stime in /proc/<pid>/stat, fixed at 100 by the Linux user-space ABI.
-    private const double TicksPerSecond = 100;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
     public bool Enabled => pid is not null;
@@ -28,11 +26,7 @@ internal sealed class ServerSampler(int? pid)
                 else if (line.StartsWith("Threads:", StringComparison.Ordinal)) threads = (int)Kb(line);
             }
 
-            // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            double cpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
-            return new ServerSample(_clock.Elapsed.TotalSeconds, rss, anon, cpu, threads);
+            return ProcCpu.Seconds(pid.Value) is { } cpu ? new ServerSample(_clock.Elapsed.TotalSeconds, rss, anon, cpu, threads) : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
         {

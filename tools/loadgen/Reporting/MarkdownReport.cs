@@ -51,7 +51,7 @@ internal static class MarkdownReport
                     break;
                 case "fanout":
                 case "dm":
-                    Table(sb, ["server", "best deliveries/s at p99 ≤ limit", "sent/s there", "p50 / p99 ms there", "server CPU µs / delivery there", "last step: deliveries/s, p99 ms", "lost", "duplicated", "errors"],
+                    Table(sb, ["server", "best deliveries/s at p99 ≤ limit", "sent/s there", "p50 / p99 ms there", "server CPU µs / delivery there", "last step: deliveries/s, p99 ms", "loadgen CPU µs / delivery at the last step", "lost", "duplicated", "errors"],
                         group.Select(r => new[]
                         {
                             Name(r),
@@ -60,6 +60,7 @@ internal static class MarkdownReport
                             r.Best is { } b3 ? I($"{b3.Latency.P50Ms} / {b3.Latency.P99Ms}") : "-",
                             r.Best?.ServerCpuMicrosPerDelivery is { } cpu ? F(cpu, 2) : "-",
                             r.Steps.Count > 0 ? I($"{r.Steps[^1].DeliveriesPerSecond:N0}, {r.Steps[^1].Latency.P99Ms}") : "-",
+                            r.Steps.Count > 0 && r.Steps[^1].LoadgenCpuMicrosPerDelivery is { } lg ? F(lg, 2) : "-",
                             r.Delivery is { } d ? N(d.Lost) : "-",
                             r.Delivery is { } d2 ? N(d2.Duplicated) : "-",
                             I($"{r.Errors} ({r.RateLimited} rate_limited)"),

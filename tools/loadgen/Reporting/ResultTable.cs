@@ -25,7 +25,7 @@ internal static class ResultTable
 
         foreach (StepResult step in r.Steps)
         {
-            rows.Add((I($"step {step.TargetRate:F0}/s"), I($"sent {step.SentPerSecond:F0}/s, acked {step.AckedPerSecond:F0}/s, {(r.Scenario == "history" ? "replies" : "deliveries")} {step.DeliveriesPerSecond:F0}/s, {Latency(step.Latency)}{(step.ServerCpuPercent is null ? "" : $", server CPU {step.ServerCpuPercent}% = {step.ServerCpuMicrosPerDelivery} µs each")}")));
+            rows.Add((I($"step {step.TargetRate:F0}/s"), I($"sent {step.SentPerSecond:F0}/s, acked {step.AckedPerSecond:F0}/s, {(r.Scenario == "history" ? "replies" : "deliveries")} {step.DeliveriesPerSecond:F0}/s, {Latency(step.Latency)}{(step.ServerCpuPercent is null ? "" : $", server CPU {step.ServerCpuPercent}% = {step.ServerCpuMicrosPerDelivery} µs each")}{(step.LoadgenCpuMicrosPerDelivery is null ? "" : $", loadgen {step.LoadgenCpuMicrosPerDelivery} µs each")}")));
         }
 
         if (r.Best is { } best) rows.Add(("best under p99 limit", I($"{best.DeliveriesPerSecond:F0}/s at {best.TargetRate:F0}/s sent, p50 {best.Latency.P50Ms} ms, p99 {best.Latency.P99Ms} ms, {best.ServerCpuMicrosPerDelivery} µs server CPU each")));

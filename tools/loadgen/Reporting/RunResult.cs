@@ -55,7 +55,8 @@ internal sealed record StepResult(
     double? ServerCpuPercent,
     double? ServerCpuMicrosPerDelivery,
     long Errors,
-    long RateLimited);
+    long RateLimited,
+    double? LoadgenCpuMicrosPerDelivery = null);
 
 internal sealed record DeliveryResult(long Expected, long Received, long Lost, long Duplicated, long Gaps);
 

@@ -150,18 +150,22 @@ internal sealed partial class Coordinator(LoadOptions options, IReadOnlyList<INo
     {
         CounterSnapshot before = _last;
         ServerSample? from = _sampler.Sample();
+        double? loadgenFrom = ProcCpu.Seconds(nodes.Select(n => n.ProcessId));
         var watch = Stopwatch.StartNew();
         HistogramBase latency = await RunForAsync(length, rate, true, cancellationToken).ConfigureAwait(false);
         double seconds = watch.Elapsed.TotalSeconds;
         ServerSample? to = _sampler.Sample();
+        double? loadgenTo = ProcCpu.Seconds(nodes.Select(n => n.ProcessId));
         CounterSnapshot d = _last - before;
         _measured.Add(latency);
 
         long work = options.Scenario == ScenarioKind.History ? d.Responses : d.Delivered;
         double? cpuPercent = from is not null && to is not null ? Math.Round(100 * (to.CpuSeconds - from.CpuSeconds) / seconds, 1) : null;
         double? perDelivery = from is not null && to is not null && work > 0 ? Math.Round(1e6 * (to.CpuSeconds - from.CpuSeconds) / work, 2) : null;
+        // The loadgen's own CPU per delivery says whether the rig, not the server, set the ceiling (both share the cores).
+        double? loadgenPerDelivery = loadgenFrom is { } lf && loadgenTo is { } lt && work > 0 ? Math.Round(1e6 * (lt - lf) / work, 2) : null;
         return new StepResult(rate, Math.Round(seconds, 2), Math.Round(d.Sent / seconds, 1), Math.Round(d.Acked / seconds, 1),
-            Math.Round(work / seconds, 1), LatencySummary.From(latency), cpuPercent, perDelivery, d.Errors, d.RateLimited);
+            Math.Round(work / seconds, 1), LatencySummary.From(latency), cpuPercent, perDelivery, d.Errors, d.RateLimited, loadgenPerDelivery);
     }
 
     private async Task<ChurnResult> RunChurnAsync(CancellationToken cancellationToken)

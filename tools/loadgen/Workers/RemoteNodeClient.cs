@@ -17,6 +17,8 @@ internal sealed class RemoteNodeClient : INodeClient
 
     private RemoteNodeClient(Process process) => _process = process;
 
+    public int ProcessId => _process.Id;
+
     /// <summary>Starts this program again with the same arguments plus the worker's index.</summary>
     public static RemoteNodeClient Start(string[] args, int index, int count)
     {
