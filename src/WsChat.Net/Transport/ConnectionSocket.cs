@@ -13,7 +13,7 @@ namespace WsChat.Net.Transport;
 /// <item>Failures surface as <see cref="SocketException"/> (reset, broken pipe) and, after <see cref="Dispose"/>, as
 /// <see cref="ObjectDisposedException"/> or <see cref="OperationCanceledException"/>; a receive of 0 bytes is the
 /// peer's FIN.</item>
-/// <item>At most one receive (or readable wait) and one send are pending at a time: the read loop and the sender.</item>
+/// <item>At most one receive (or readable wait, task or callback) and one send are pending at a time: the read loop and the sender.</item>
 /// <item><see cref="TrySend"/>, <see cref="Peek"/>, <see cref="ShutdownSend"/> and <see cref="Dispose"/> never block
 /// and may be called from any thread (the timer, a handler's Close).</item>
 /// </list>
@@ -28,6 +28,22 @@ internal abstract class ConnectionSocket : IDisposable
 
     /// <summary>Receives into <paramref name="buffer"/>, waiting when nothing is there; 0 = the peer closed its side.</summary>
     public abstract ValueTask<int> ReceiveAsync(Memory<byte> buffer);
+
+    /// <summary>
+    /// The open connection's wait, without a task: true when the socket may be read now (readiness reported since the
+    /// last wait, the peer's FIN, an error, or disposed: the next <see cref="TryReceive"/> says which), and nothing is
+    /// armed; false when parked: <paramref name="callback"/>'s <see cref="IReadableCallback.OnReadable"/> then runs once
+    /// on the thread pool when one of those happens (also when <see cref="Dispose"/> is called).
+    /// </summary>
+    /// <remarks>An idle connection waits here holding no state machine, awaiter box or buffer (issue 5: 160 bytes per
+    /// idle connection for the parked async loop it replaces).</remarks>
+    public abstract bool WaitReadable(IReadableCallback callback);
+
+    /// <summary>Non-blocking receive into <paramref name="buffer"/>: the bytes read, 0 when the peer closed its side,
+    /// -1 when nothing can be read now.</summary>
+    /// <exception cref="SocketException">Reset, or another failure.</exception>
+    /// <exception cref="ObjectDisposedException">Disposed.</exception>
+    public abstract int TryReceive(Span<byte> buffer);
 
     /// <summary>Copies what the kernel holds into <paramref name="buffer"/> without consuming it and without waiting;
     /// -1 when nothing can be read (would block, error, disposed).</summary>

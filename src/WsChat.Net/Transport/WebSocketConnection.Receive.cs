@@ -9,59 +9,107 @@ public sealed partial class WebSocketConnection
 {
     private bool _opened;           // OnOpen was called: OnClose is owed
     private bool _countedAsWebSocket;   // in the server's WebSocketCount (from the upgrade's acceptance): uncounted at cleanup
-    private bool _lastReadFilled;   // the last receive filled the buffer: more is probably waiting, skip the zero-byte wait
+    private bool _lastReadFilled;   // the last receive filled the buffer: more is probably waiting, skip the readiness wait
 
     /// <summary>
-    /// The connection's one loop: request head, upgrade, messages, close handshake, linger. Started by the accept
-    /// loop; catches everything (a misbehaving peer or handler never reaches the server) and cleans up once.
+    /// The connection's life: request head, upgrade, then messages (<see cref="Pump"/>), close handshake, linger.
+    /// Started by the accept loop; catches everything (a misbehaving peer or handler never reaches the server) and
+    /// cleans up once.
     /// </summary>
+    /// <remarks>
+    /// Only the handshake runs as this task. An open connection has no task of its own: <see cref="Pump"/> reads what is
+    /// there and, when nothing is, arms a readiness callback on the socket and returns, so an idle connection holds no
+    /// parked state machine (issue 5: 160 bytes each; docs/architecture.md "How a connection waits"). The pump ends the
+    /// connection with <see cref="EndAsync"/>.
+    /// </remarks>
     internal async Task RunAsync()
     {
+        bool open = false;
+        bool linger = true;
         try
         {
-            if (await HandshakeAsync().ConfigureAwait(false))
-            {
-                // The message loop is inlined here, awaiting the socket directly, so that an idle connection parks
-                // one state machine (this one) instead of three nested ones (measured: 376 → ~150 bytes per
-                // connection, docs/benchmarks.md "Idle connection memory").
-                while (true)
-                {
-                    if (_input.IsEmpty && !_lastReadFilled)
-                    {
-                        _input.Release();   // idle: hold no receive buffer while waiting (zero-byte receive)
-                        await _socket.WaitReadableAsync().ConfigureAwait(false);
-                    }
-
-                    Memory<byte> buffer = _input.GetWritable(int.MaxValue);
-                    int received = await _socket.ReceiveAsync(buffer).ConfigureAwait(false);
-                    _lastReadFilled = received == buffer.Length;
-                    if (received == 0)
-                    {
-                        // TCP ended without a close frame (RFC 6455 §7.1.5: 1006).
-                        if (_closeCode == WebSocketCloseCode.None) _closeCode = WebSocketCloseCode.AbnormalClosure;
-                        break;
-                    }
-
-                    _input.Advance(received);
-                    _server.Metrics.BytesReceived(received);
-                    _server.Touch(_id, Environment.TickCount64);
-                    if (!ProcessFrames()) break;
-                }
-            }
-
-            await LingerAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsConnectionGone(e))
-        {
-            // Reset by the peer, or aborted by a timeout or the server stopping: nothing to tell anyone.
-            if (_closeCode == WebSocketCloseCode.None) _closeCode = WebSocketCloseCode.AbnormalClosure;
+            open = await HandshakeAsync().ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            // A bug of ours: log once with the connection id, try to say 1011, and close.
-            Log.ConnectionFailed(_server.Logger, _id, e);
-            if (_closeCode == WebSocketCloseCode.None) _closeCode = WebSocketCloseCode.InternalError;
-            TrySendInternalErrorClose();
+            OnLoopFailed(e);
+            linger = false;
+        }
+
+        if (open)
+        {
+            Pump(readable: _lastReadFilled);
+            return;
+        }
+
+        await EndAsync(linger).ConfigureAwait(false);
+    }
+
+    /// <summary>Thread pool: the socket became readable after <see cref="Pump"/> parked (or failed, or was aborted).</summary>
+    void IReadableCallback.OnReadable() => Pump(readable: true);
+
+    /// <summary>
+    /// The open connection's receive path: receives without waiting and dispatches frames until the socket has nothing
+    /// more, then parks with <see cref="ConnectionSocket.WaitReadable"/> (holding no receive buffer) and returns. At most
+    /// one pump runs per connection: the next is started by the socket's callback, only after this one armed it.
+    /// </summary>
+    /// <param name="readable">Try a receive before waiting (the socket reported readiness, or the last receive filled
+    /// the buffer so more is probably there).</param>
+    private void Pump(bool readable)
+    {
+        bool linger = true;
+        try
+        {
+            while (true)
+            {
+                if (!readable)
+                {
+                    if (_input.IsEmpty) _input.Release();   // idle: hold no receive buffer while waiting
+                    // Parked: nothing of this connection runs until the callback; touch no state after arming it.
+                    if (!_socket.WaitReadable(this)) return;
+                }
+
+                Memory<byte> buffer = _input.GetWritable(int.MaxValue);
+                int received = _socket.TryReceive(buffer.Span);
+                if (received < 0)
+                {
+                    readable = false;   // a stale readiness report: wait for the next
+                    continue;
+                }
+
+                if (received == 0)
+                {
+                    // TCP ended without a close frame (RFC 6455 §7.1.5: 1006).
+                    if (_closeCode == WebSocketCloseCode.None) _closeCode = WebSocketCloseCode.AbnormalClosure;
+                    break;
+                }
+
+                readable = received == buffer.Length;   // filled: more is probably waiting, skip the wait
+                _input.Advance(received);
+                _server.Metrics.BytesReceived(received);
+                _server.Touch(_id, Environment.TickCount64);
+                if (!ProcessFrames()) break;
+            }
+        }
+        catch (Exception e)
+        {
+            OnLoopFailed(e);
+            linger = false;
+        }
+
+        _ = EndAsync(linger);
+    }
+
+    /// <summary>After the messages (or a plain HTTP response): linger until the peer closes, then clean up.</summary>
+    private async Task EndAsync(bool linger)
+    {
+        try
+        {
+            if (linger) await LingerAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            OnLoopFailed(e);
         }
         finally
         {
@@ -69,15 +117,30 @@ public sealed partial class WebSocketConnection
         }
     }
 
-    /// <summary>Waits for bytes without holding a buffer, then receives into a rented one. 0 = end of stream.</summary>
+    private void OnLoopFailed(Exception e)
+    {
+        if (IsConnectionGone(e))
+        {
+            // Reset by the peer, or aborted by a timeout or the server stopping: nothing to tell anyone.
+            if (_closeCode == WebSocketCloseCode.None) _closeCode = WebSocketCloseCode.AbnormalClosure;
+            return;
+        }
+
+        // A bug of ours: log once with the connection id, try to say 1011, and close.
+        Log.ConnectionFailed(_server.Logger, _id, e);
+        if (_closeCode == WebSocketCloseCode.None) _closeCode = WebSocketCloseCode.InternalError;
+        TrySendInternalErrorClose();
+    }
+
+    /// <summary>Waits for bytes without holding a buffer, then receives into a rented one. 0 = end of stream. The
+    /// handshake's and the linger's read; an open connection reads in <see cref="Pump"/>.</summary>
     /// <remarks>Called once per read: its state machine comes from a pool, so a read that has to wait allocates nothing.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReceiveAsync(int maxBuffered)
     {
         if (_input.IsEmpty && !_lastReadFilled)
         {
-            // An idle connection parks here holding no receive buffer (the zero-byte receive completes when bytes
-            // arrive, docs/architecture.md "Memory").
+            // Wait holding no receive buffer (the readiness wait completes when bytes arrive).
             _input.Release();
             await _socket.WaitReadableAsync().ConfigureAwait(false);
         }

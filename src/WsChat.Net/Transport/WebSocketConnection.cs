@@ -16,7 +16,7 @@ namespace WsChat.Net.Transport;
 /// <para>Memory: an idle connection holds this object, its socket and a slot in the server's table; receive
 /// and send buffers are rented only while bytes are in flight (docs/architecture.md).</para>
 /// </remarks>
-public sealed partial class WebSocketConnection : IThreadPoolWorkItem
+public sealed partial class WebSocketConnection : IThreadPoolWorkItem, IReadableCallback
 {
     private readonly WebSocketServer _server;
     private readonly ConnectionSocket _socket;  // the engine's socket (ManagedConnectionSocket, or the epoll engine's)

@@ -21,9 +21,9 @@ namespace WsChat.Net.Transport;
 /// </code>
 /// </example>
 /// <remarks>
-/// Threads: one accept loop, one receive loop per connection (an async loop parked on a zero-byte receive while
-/// idle), one sender per connection while it has frames queued, and one timer for every connection's timeouts and
-/// heartbeats. Handlers run on the receive loops. Mapping is not thread-safe and must happen before
+/// Threads: one accept loop, a connection's receive path on the thread pool only while it has bytes to read (an idle
+/// connection has a readiness callback armed and no task), one sender per connection while it has frames queued, and
+/// one timer for every connection's timeouts and heartbeats. Handlers run on the receive paths. Mapping is not thread-safe and must happen before
 /// <see cref="Start"/>; everything else is thread-safe.
 /// </remarks>
 public sealed partial class WebSocketServer : IAsyncDisposable

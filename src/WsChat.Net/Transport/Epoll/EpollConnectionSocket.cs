@@ -10,7 +10,7 @@ namespace WsChat.Net.Transport.Epoll;
 /// <summary>
 /// A connection's socket on the epoll engine: a non-blocking descriptor registered edge-triggered with the shared
 /// <see cref="EpollEngine"/>, plus one readiness flag and one reusable awaiter per direction. An idle connection
-/// parks in <see cref="WaitReadableAsync"/> on this object itself: nothing else is allocated per connection or per
+/// parks in <see cref="WaitReadable"/> on this object itself: nothing else is allocated per connection or per
 /// wait (compare ~1 KB managed for Socket, SafeSocketHandle, SocketAsyncContext and its event args).
 /// </summary>
 /// <remarks>
@@ -21,9 +21,12 @@ namespace WsChat.Net.Transport.Epoll;
 /// wakes parked waiters with <see cref="ObjectDisposedException"/>, and whoever drops the last use removes the fd
 /// from epoll and closes it. So a send on another thread can never hit a descriptor number the kernel has already
 /// given to the next accepted connection.</para>
-/// <para>Size on x64: 16 header + 6 ints + two 48-byte awaiter cores ≈ 136 bytes.</para>
+/// <para>Size on x64: 16 header + 6 ints + two 40-byte awaiter cores + the callback reference = 128 bytes.</para>
+/// <para>An open connection parks with <see cref="WaitReadable"/> instead of a task: the state becomes Armed, and the
+/// event that ends the wait queues this socket itself to the thread pool (<see cref="IThreadPoolWorkItem"/>), which calls
+/// the connection back. Nothing waits per connection but this object's state.</para>
 /// </remarks>
-internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistration, IValueTaskSource<int>, IValueTaskSource
+internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistration, IValueTaskSource<int>, IValueTaskSource, IThreadPoolWorkItem
 {
     private const int ClosedBit = 1 << 30;
     private const uint ReadEvents = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;   // RDHUP: the peer's FIN, recv gives 0
@@ -37,6 +40,7 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
     private int _writeState;  // Readiness
     private ManualResetValueTaskSourceCore<int> _readWaiter;
     private ManualResetValueTaskSourceCore<int> _writeWaiter;
+    private IReadableCallback? _onReadable;   // WaitReadable's callback (the open connection's receive path)
 
     private EpollConnectionSocket(int fd)
     {
@@ -52,6 +56,7 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
         Idle,      // no waiter, no news since the last operation
         Ready,     // the kernel reported readiness while nobody waited: the next wait completes at once
         Waiting,   // a waiter is parked; the next event completes it
+        Armed,     // a callback is parked (WaitReadable, read side only); the next event queues it to the thread pool
         Final,     // the peer's FIN, a hang-up or an error was reported: every wait completes at once from now on
         Disposed,  // waits fail
     }
@@ -93,6 +98,39 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
         Readiness.Ready => ValueTask.CompletedTask,
         _ => ValueTask.FromException(Disposed()),
     };
+
+    public override bool WaitReadable(IReadableCallback callback)
+    {
+        _onReadable = callback;   // published by the CAS below, read by the thread that sees Armed
+        while (true)
+        {
+            int current = Volatile.Read(ref _readState);
+            switch ((Readiness)current)
+            {
+                case Readiness.Ready:
+                    if (Interlocked.CompareExchange(ref _readState, (int)Readiness.Idle, current) == current) return true;
+                    break;
+                case Readiness.Final or Readiness.Disposed:
+                    return true;   // the receive that follows reads the FIN, the error, or throws
+                case Readiness.Waiting or Readiness.Armed:
+                    throw new InvalidOperationException("A second wait in the same direction (one receive at a time).");
+                default:
+                    if (Interlocked.CompareExchange(ref _readState, (int)Readiness.Armed, current) == current) return false;
+                    break;
+            }
+        }
+    }
+
+    public override int TryReceive(Span<byte> buffer)
+    {
+        int received = Receive(buffer, 0, out int errno);
+        if (received >= 0) return received;
+        if (errno == EAGAIN) return -1;
+        throw Failure(errno);
+    }
+
+    /// <summary>Thread pool: an armed <see cref="WaitReadable"/> fired (readiness, FIN, error, or disposed).</summary>
+    void IThreadPoolWorkItem.Execute() => _onReadable!.OnReadable();
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer)
     {
@@ -285,7 +323,7 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
     private static ObjectDisposedException Disposed() => new(nameof(EpollConnectionSocket));
 
     /// <summary>Epoll thread: readiness arrived for one direction (<paramref name="final"/>: for good).</summary>
-    private static void Signal(ref int state, ref ManualResetValueTaskSourceCore<int> waiter, bool final)
+    private void Signal(ref int state, ref ManualResetValueTaskSourceCore<int> waiter, bool final)
     {
         while (true)
         {
@@ -299,6 +337,11 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
                 case Readiness.Waiting:
                     if (Interlocked.CompareExchange(ref state, (int)(final ? Readiness.Final : Readiness.Idle), current) != current) continue;
                     waiter.SetResult(0);
+                    return;
+                case Readiness.Armed:
+                    if (Interlocked.CompareExchange(ref state, (int)(final ? Readiness.Final : Readiness.Idle), current) != current) continue;
+                    // The socket is its own work item: waking an idle connection allocates nothing.
+                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
                     return;
                 default:
                     if (Interlocked.CompareExchange(ref state, (int)(final ? Readiness.Final : Readiness.Ready), current) == current) return;
@@ -322,7 +365,7 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
                     return Readiness.Ready;
                 case Readiness.Disposed:
                     return Readiness.Disposed;
-                case Readiness.Waiting:
+                case Readiness.Waiting or Readiness.Armed:
                     throw new InvalidOperationException("A second wait in the same direction (one receive and one send at a time).");
                 default:
                     waiter.Reset();   // the previous wait's result was consumed (GetResult) before this wait began
@@ -332,9 +375,11 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
         }
     }
 
-    private static void Cancel(ref int state, ref ManualResetValueTaskSourceCore<int> waiter)
+    private void Cancel(ref int state, ref ManualResetValueTaskSourceCore<int> waiter)
     {
-        if (Interlocked.Exchange(ref state, (int)Readiness.Disposed) == (int)Readiness.Waiting) waiter.SetException(Disposed());
+        int before = Interlocked.Exchange(ref state, (int)Readiness.Disposed);
+        if (before == (int)Readiness.Waiting) waiter.SetException(Disposed());
+        else if (before == (int)Readiness.Armed) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);   // its receive throws
     }
 
     int IValueTaskSource<int>.GetResult(short token) => _readWaiter.GetResult(token);
