@@ -27,14 +27,14 @@ public sealed partial class WebSocketConnection
             int headLength;
             while (true)
             {
-                int before = _input.Length;
+                int before = Input.Length;
                 int received = await ReceiveAsync(maxBuffered).ConfigureAwait(false);
                 if (Phase != ConnectionPhase.Handshaking) return false;   // the timer answered 408
                 if (received == 0) return false;                          // gone before finishing its head
                 if (received > 0 && !WorthParsing(before, received)) continue;
 
                 head ??= _server.RentHead();
-                OperationStatus status = RequestHeadParser.TryParse(_input.Readable, head, _server.HeadLimits, out headLength, out int statusCode);
+                OperationStatus status = RequestHeadParser.TryParse(Input.Readable, head, _server.HeadLimits, out headLength, out int statusCode);
                 if (status == OperationStatus.Done) break;
                 if (status == OperationStatus.InvalidData)
                 {
@@ -56,7 +56,7 @@ public sealed partial class WebSocketConnection
             // The head is complete: from here the timer's head timeout no longer applies (it raced us to this CAS).
             if (!TryMovePhase(ConnectionPhase.Handshaking, ConnectionPhase.Upgrading)) return false;
             SetDeadline(options.CloseTimeout);   // bounds writing the response to a peer that does not read
-            _input.Consume(headLength);          // bytes after the head (a client that did not wait for 101) stay
+            Input.Consume(headLength);          // bytes after the head (a client that did not wait for 101) stay
             return await RouteAsync(head).ConfigureAwait(false);
         }
         finally
@@ -91,7 +91,7 @@ public sealed partial class WebSocketConnection
         if (total <= EagerParseBytes) return true;
         if (before < _server.Options.MaxRequestLineBytes && total >= _server.Options.MaxRequestLineBytes) return true;
         if (total > _server.Options.MaxRequestHeadBytes) return true;
-        ReadOnlySequence<byte> fresh = _input.Readable.Slice(before);
+        ReadOnlySequence<byte> fresh = Input.Readable.Slice(before);
         return fresh.PositionOf((byte)'\n') is not null;
     }
 
@@ -202,7 +202,7 @@ public sealed partial class WebSocketConnection
             int length = WebSocketHandshake.WriteSwitchingProtocols(head, response);
             _endpoint = endpoint;
             _userState = decision.State;
-            _reader = new WebSocketReader(isServer: true, endpoint.Options.MaxMessageBytes, endpoint.Options.MaxFramesPerMessage);
+            Reader = new WebSocketReader(isServer: true, endpoint.Options.MaxMessageBytes, endpoint.Options.MaxFramesPerMessage);
             await SendAllAsync(response.AsMemory(0, length)).ConfigureAwait(false);
         }
         finally
@@ -229,7 +229,7 @@ public sealed partial class WebSocketConnection
         if (_server.State != WebSocketServerState.Running) StartClose(WebSocketCloseCode.GoingAway, "server shutting down", fail: false);
 
         // Frames the client sent right behind its head are processed before the next receive.
-        return _input.IsEmpty || ProcessFrames();
+        return Input.IsEmpty || ProcessFrames();
     }
 
     /// <summary>Answers with an empty response of <paramref name="status"/> (canned when there is one).</summary>

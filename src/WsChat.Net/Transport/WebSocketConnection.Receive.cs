@@ -24,6 +24,7 @@ public sealed partial class WebSocketConnection
     /// </remarks>
     internal async Task RunAsync()
     {
+        _rx = ReceiveState.Rent();   // the head is read into its buffer
         bool open = false;
         bool linger = true;
         try
@@ -60,16 +61,30 @@ public sealed partial class WebSocketConnection
         bool linger = true;
         try
         {
+            // Woken after parking idle: a fresh reader, at a frame boundary with no message open.
+            _rx ??= RentReceiveState();
+
             while (true)
             {
                 if (!readable)
                 {
-                    if (_input.IsEmpty) _input.Release();   // idle: hold no receive buffer while waiting
+                    if (_rx.IsIdle)
+                    {
+                        // Idle: hold no reader, no receive buffer while waiting (the state goes back to the pool).
+                        ReceiveState.Return(_rx);
+                        _rx = null;
+                    }
+                    else if (_rx.Input.IsEmpty)
+                    {
+                        _rx.Input.Release();   // mid-message: keep the reader, not the empty buffer
+                    }
+
                     // Parked: nothing of this connection runs until the callback; touch no state after arming it.
                     if (!_socket.WaitReadable(this)) return;
+                    _rx ??= RentReceiveState();
                 }
 
-                Memory<byte> buffer = _input.GetWritable(int.MaxValue);
+                Memory<byte> buffer = _rx.Input.GetWritable(int.MaxValue);
                 int received = _socket.TryReceive(buffer.Span);
                 if (received < 0)
                 {
@@ -85,7 +100,7 @@ public sealed partial class WebSocketConnection
                 }
 
                 readable = received == buffer.Length;   // filled: more is probably waiting, skip the wait
-                _input.Advance(received);
+                _rx.Input.Advance(received);
                 _server.Metrics.BytesReceived(received);
                 _server.Touch(_id, Environment.TickCount64);
                 if (!ProcessFrames()) break;
@@ -99,6 +114,19 @@ public sealed partial class WebSocketConnection
 
         _ = EndAsync(linger);
     }
+
+    private ReceiveState RentReceiveState()
+    {
+        ReceiveState rx = ReceiveState.Rent();
+        WebSocketEndpointOptions options = _endpoint!.Options;
+        rx.Reader = new WebSocketReader(isServer: true, options.MaxMessageBytes, options.MaxFramesPerMessage);
+        return rx;
+    }
+
+    /// <summary>The reader and the receive buffer (rented while the connection reads; see <see cref="ReceiveState"/>).</summary>
+    private ref WebSocketReader Reader => ref _rx!.Reader;
+
+    private ref InputBuffer Input => ref _rx!.Input;
 
     /// <summary>After the messages (or a plain HTTP response): linger until the peer closes, then clean up.</summary>
     private async Task EndAsync(bool linger)
@@ -138,20 +166,20 @@ public sealed partial class WebSocketConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReceiveAsync(int maxBuffered)
     {
-        if (_input.IsEmpty && !_lastReadFilled)
+        if (Input.IsEmpty && !_lastReadFilled)
         {
             // Wait holding no receive buffer (the readiness wait completes when bytes arrive).
-            _input.Release();
+            Input.Release();
             await _socket.WaitReadableAsync().ConfigureAwait(false);
         }
 
-        Memory<byte> buffer = _input.GetWritable(maxBuffered);
+        Memory<byte> buffer = Input.GetWritable(maxBuffered);
         if (buffer.IsEmpty) return -1;
         int received = await _socket.ReceiveAsync(buffer).ConfigureAwait(false);
         _lastReadFilled = received == buffer.Length;
         if (received > 0)
         {
-            _input.Advance(received);
+            Input.Advance(received);
             _server.Metrics.BytesReceived(received);
             _server.Touch(_id, Environment.TickCount64);
         }
@@ -163,12 +191,12 @@ public sealed partial class WebSocketConnection
     /// frames (the peer's close arrived, or the connection failed).</summary>
     private bool ProcessFrames()
     {
-        ReadOnlySequence<byte> input = _input.Readable;
+        ReadOnlySequence<byte> input = Input.Readable;
         long length = input.Length;
         bool keepReading = true;
         while (keepReading)
         {
-            OperationStatus status = _reader.TryRead(ref input, out WebSocketEvent evt, out WebSocketCloseCode error);
+            OperationStatus status = Reader.TryRead(ref input, out WebSocketEvent evt, out WebSocketCloseCode error);
             if (status == OperationStatus.NeedMoreData) break;
             if (status != OperationStatus.Done)
             {
@@ -182,7 +210,7 @@ public sealed partial class WebSocketConnection
             keepReading = Dispatch(in evt);
         }
 
-        _input.Consume(length - input.Length);
+        Input.Consume(length - input.Length);
         return keepReading;
     }
 
@@ -231,12 +259,13 @@ public sealed partial class WebSocketConnection
             SetDeadline(_server.Options.CloseTimeout);
         }
 
-        if (_endpoint is not null) _reader.Reset();   // a plain HTTP connection never had a reader
-        _input.Release();
+        _rx ??= ReceiveState.Rent();   // an open connection that parked idle gave its state back
+        if (Reader.HoldsBuffer) Reader.Reset();   // a message cut short: its buffers go back to the pool
+        Input.Release();
         _lastReadFilled = false;
         while (Volatile.Read(ref _aborted) == 0)
         {
-            _input.Release();   // discard: nothing read from here on is interpreted
+            Input.Release();   // discard: nothing read from here on is interpreted
             int received = await ReceiveAsync(InputBuffer.MinReadSize).ConfigureAwait(false);
             if (received <= 0) break;
         }
@@ -275,11 +304,11 @@ public sealed partial class WebSocketConnection
         SetPhase(ConnectionPhase.Closed);
         try
         {
-            if (_endpoint is not null) _reader.Reset();
+            if (_rx is not null) ReceiveState.Return(_rx);   // with whatever buffers a cut-short message held
         }
         finally
         {
-            _input.Release();
+            _rx = null;
             Abort();
             _server.Connections.Remove(_id);
             if (_opened) _server.Metrics.ConnectionClosed(_closeCode);

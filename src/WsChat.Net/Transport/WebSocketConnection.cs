@@ -23,8 +23,7 @@ public sealed partial class WebSocketConnection : IThreadPoolWorkItem, IReadable
     private readonly long _id;
     private WebSocketEndpoint? _endpoint;       // set when upgraded
     private object? _userState;
-    private WebSocketReader _reader;            // 56 bytes: RFC 6455 inbound state, buffers only while a message is open
-    private InputBuffer _input;                 // 16 bytes: receive buffer, rented only while bytes are in flight
+    private ReceiveState? _rx;                  // reader and receive buffer, rented only while bytes are in flight
     private OutboundQueue _outbound;            // 40 bytes: queued SharedFrame refs, their bytes, sender flags
     private int _phase;                         // ConnectionPhase, CAS-guarded between the read loop and the timer
     private WebSocketCloseCode _closeCode;      // what OnClose reports

@@ -100,9 +100,10 @@ public sealed partial class WebSocketServer
                     heartbeatCursor = Tick(now, intervalMs, ticksPerPass, heartbeatCursor);
                     if (now >= nextRingTrim)
                     {
-                        // What a burst of broadcasts left in the ring and frame pools goes back to the GC.
+                        // What a burst of broadcasts (or of reads) left in the ring, frame and receive-state pools goes back to the GC.
                         FrameRingPool.Trim();
                         SharedFrame.TrimPool();
+                        ReceiveState.Trim();
                         nextRingTrim = now + (long)FrameRingPool.TrimInterval.TotalMilliseconds;
                     }
                 }
