@@ -12,7 +12,9 @@ namespace WsChat.Core.Limits;
 /// Why these numbers: a client that honours <c>retry_after_ms</c> is refused about once per retry, a handful
 /// of times in 10 s; one that ignores it at twice the allowed rate (40/s against 20/s) collects 20 refusals in
 /// about a second. A window with no refusal forgets the past. One per connection, counting refusals from both
-/// buckets. Single owner, not thread-safe; a mutable struct (keep it in a field). 24 bytes.
+/// buckets. Single owner, not thread-safe; a mutable struct (keep it in a field). 16 bytes: the window is kept in
+/// milliseconds (up to ~24 days) and the counts in 16 bits (a limit past 65,535 counts as 65,535), because there is
+/// one per connection (issue 5's idle budget).
 /// </remarks>
 [StructLayout(LayoutKind.Auto)]
 internal struct FloodGuard
@@ -23,9 +25,9 @@ internal struct FloodGuard
     /// <summary>Default window, counted from its first refusal.</summary>
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromSeconds(10);
 
-    private readonly long _windowTicks;
-    private readonly int _maxRejections;
-    private int _rejections;
+    private readonly int _windowMs;
+    private readonly ushort _maxRejections;
+    private ushort _rejections;
     private long _windowStart;
 
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRejections"/> is below 1 or <paramref name="window"/> not positive.</exception>
@@ -33,8 +35,8 @@ internal struct FloodGuard
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRejections, 1);
         if (window <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(window), window, "The window must be positive.");
-        _maxRejections = maxRejections;
-        _windowTicks = (long)(window.TotalSeconds * Stopwatch.Frequency);
+        _maxRejections = (ushort)Math.Min(maxRejections, ushort.MaxValue);
+        _windowMs = (int)Math.Clamp(Math.Ceiling(window.TotalMilliseconds), 1, int.MaxValue);
     }
 
     /// <summary>Refusals counted in the current window.</summary>
@@ -46,7 +48,7 @@ internal struct FloodGuard
     /// </summary>
     public bool RecordRejection(long nowTicks)
     {
-        long window = _windowTicks > 0 ? _windowTicks : (long)(DefaultWindow.TotalSeconds * Stopwatch.Frequency);
+        long window = (_windowMs > 0 ? _windowMs : (long)DefaultWindow.TotalMilliseconds) * Stopwatch.Frequency / 1000;
         int max = _maxRejections > 0 ? _maxRejections : DefaultMaxRejections;
         if (_rejections == 0 || nowTicks - _windowStart >= window)
         {
@@ -54,6 +56,7 @@ internal struct FloodGuard
             _rejections = 0;
         }
 
-        return ++_rejections >= max;
+        if (_rejections < ushort.MaxValue) _rejections++;
+        return _rejections >= max;
     }
 }

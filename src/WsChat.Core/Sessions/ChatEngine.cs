@@ -108,15 +108,13 @@ internal sealed partial class ChatEngine : IDisposable
 
     private ChatSession OpenSession(ChatSession session, in TokenIdentity? identity)
     {
-        long now = Time.GetUtcNow().ToUnixTimeMilliseconds();
         if (identity is { } known)
         {
             CompleteAuth(session, in known);
         }
         else
         {
-            session.AuthDeadlineMs = now + (long)Options.AuthTimeout.TotalMilliseconds;
-            Timers.Schedule(session, session.AuthDeadlineMs);
+            Timers.Schedule(session, session.AuthDeadlineMs(AuthTimeoutMs));
         }
 
         return session;
@@ -143,6 +141,8 @@ internal sealed partial class ChatEngine : IDisposable
         }
     }
 
+    private long AuthTimeoutMs => (long)Options.AuthTimeout.TotalMilliseconds;
+
     internal Shard ShardOf(uint hash) => _shards[ShardHash.ShardOf(hash, _shards.Length)];
 
     // The one deadline of a session passed: auth timeout before auth, token expiry after.
@@ -150,7 +150,7 @@ internal sealed partial class ChatEngine : IDisposable
     {
         switch (session.State)
         {
-            case SessionState.Unauthenticated when nowMs >= session.AuthDeadlineMs:
+            case SessionState.Unauthenticated when nowMs >= session.AuthDeadlineMs(AuthTimeoutMs):
                 Metrics.AuthFailed(Diagnostics.AuthFailureReason.Timeout);
                 session.Close(WebSocketCloseCode.PolicyViolation, CloseReasons.AuthTimeout);
                 break;

@@ -9,8 +9,9 @@ internal sealed partial class ChatSession
     internal long TimerDueMs;
     internal int TimerSlot = -1;
 
-    /// <summary>When the connection must be authenticated by (ms since the epoch); set when it opens.</summary>
-    public long AuthDeadlineMs { get; set; }
+    /// <summary>When the connection must be authenticated by (ms since the epoch): its opening plus
+    /// <paramref name="authTimeoutMs"/>. Computed, not stored (issue 5: 8 bytes per connection).</summary>
+    public long AuthDeadlineMs(long authTimeoutMs) => OpenedAtMs + authTimeoutMs;
 
     /// <summary>The token's <c>exp</c> plus the clock skew (ms since the epoch); long.MaxValue for no expiry.</summary>
     public long ExpiresAtMs

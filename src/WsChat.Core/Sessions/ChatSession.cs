@@ -23,8 +23,7 @@ internal sealed partial class ChatSession
     private int _state;         // SessionState, changed with Interlocked
     private int _roomCount;     // changed by room shards, concurrently
     private long _shardMask;    // bit i: the session may be a member of a room of shard i
-    private string? _username;          // only when this connection's token names the user otherwise than ChatUser.Name
-    private byte[]? _usernameUtf8;
+    private NameOverride? _name;        // only when this connection's token names the user otherwise than ChatUser.Name
     private ReadHold? _hold;    // several nodes, during a backplane round trip only
 
     /// <summary>A session over a port (tests, other transports).</summary>
@@ -74,7 +73,7 @@ internal sealed partial class ChatSession
     public byte[] UserIdUtf8 => User?.IdUtf8 ?? [];
 
     /// <summary>The display name as UTF-8; empty before authentication.</summary>
-    public byte[] UsernameUtf8 => _usernameUtf8 ?? User?.NameUtf8 ?? [];
+    public byte[] UsernameUtf8 => _name?.Utf8 ?? User?.NameUtf8 ?? [];
 
     /// <summary>Unique among the server's live connections; sent to the client as <c>session</c>.</summary>
     public long Id => _connection is WebSocketConnection socket ? socket.Id : Unsafe.As<IChatConnection>(_connection).Id;
@@ -87,7 +86,7 @@ internal sealed partial class ChatSession
     public string UserId => User?.Id ?? string.Empty;
 
     /// <summary>The display name (JWT <c>name</c>, or the user id); empty before authentication.</summary>
-    public string Username => _username ?? User?.Name ?? string.Empty;
+    public string Username => _name?.Name ?? User?.Name ?? string.Empty;
 
     /// <summary>The user's shared state on this node, once authenticated.</summary>
     public ChatUser? User { get; private set; }
@@ -105,8 +104,7 @@ internal sealed partial class ChatSession
     {
         if (!string.Equals(username, user.Name, StringComparison.Ordinal))
         {
-            _username = username;
-            _usernameUtf8 = System.Text.Encoding.UTF8.GetBytes(username);
+            _name = new NameOverride(username, System.Text.Encoding.UTF8.GetBytes(username));
         }
 
         User = user;
@@ -156,4 +154,7 @@ internal sealed partial class ChatSession
 
     /// <inheritdoc />
     public override string ToString() => $"c{Id} {UserId}";
+
+    /// <summary>A display name of this connection other than its user's (rare: one reference instead of two per session).</summary>
+    private sealed record NameOverride(string Name, byte[] Utf8);
 }

@@ -25,8 +25,11 @@ internal sealed class ChatUser
 
     // Several nodes only (issue 8), under the same monitor: the user's connection counts on other nodes (null
     // until a node reports one) and their sum.
-    private Dictionary<string, int>? _nodes;
-    private int _elsewhere;
+    private Elsewhere? _elsewhere;
+
+    // Null when the name is the id (a token without a name, or name = sub as the loadgen's): one reference per user
+    // instead of two (issue 5's idle budget).
+    private readonly DisplayName? _name;
 
     /// <param name="id">The user id (JWT <c>sub</c>).</param>
     /// <param name="name">The display name of the connection that brought the user online.</param>
@@ -37,9 +40,7 @@ internal sealed class ChatUser
         Id = id;
         IdUtf8 = Encoding.UTF8.GetBytes(id);
         // A token without a name (or with name = sub, as the loadgen's) shares the id's string and bytes.
-        bool same = string.Equals(id, name, StringComparison.Ordinal);
-        Name = same ? id : name;
-        NameUtf8 = same ? IdUtf8 : Encoding.UTF8.GetBytes(name);
+        if (!string.Equals(id, name, StringComparison.Ordinal)) _name = new DisplayName(name, Encoding.UTF8.GetBytes(name));
         _bucket = bucket;
         OnlineSinceMs = onlineSinceMs;
     }
@@ -56,10 +57,10 @@ internal sealed class ChatUser
 
     /// <summary>The display name of the connection that brought the user online; connections whose token
     /// names them otherwise keep their own (<see cref="ChatSession.Username"/>).</summary>
-    public string Name { get; }
+    public string Name => _name?.Name ?? Id;
 
     /// <summary><see cref="Name"/> as UTF-8.</summary>
-    public byte[] NameUtf8 { get; }
+    public byte[] NameUtf8 => _name?.Utf8 ?? IdUtf8;
 
     /// <summary>The user's live, authenticated connections on this node; a snapshot, never mutated in place.</summary>
     public ChatSession[] Sessions
@@ -77,17 +78,17 @@ internal sealed class ChatUser
 
     /// <summary>True while the user has connections on other nodes too (issue 8): their rate is then counted in the
     /// backplane's bucket, shared by every node, instead of this one.</summary>
-    public bool OnSeveralNodes => Volatile.Read(ref _elsewhere) > 0;
+    public bool OnSeveralNodes => Volatile.Read(ref _elsewhere) is { Sum: > 0 };
 
     /// <summary>Another node has <paramref name="count"/> connections of this user now. Thread-safe.</summary>
     public void SetElsewhere(string node, int count)
     {
         lock (this)
         {
-            _nodes ??= new Dictionary<string, int>(StringComparer.Ordinal);
-            if (count > 0) _nodes[node] = count;
-            else _nodes.Remove(node);
-            Volatile.Write(ref _elsewhere, _nodes.Values.Sum());
+            Dictionary<string, int> nodes = _elsewhere?.Nodes ?? new Dictionary<string, int>(StringComparer.Ordinal);
+            if (count > 0) nodes[node] = count;
+            else nodes.Remove(node);
+            Volatile.Write(ref _elsewhere, new Elsewhere(nodes, nodes.Values.Sum()));
         }
     }
 
@@ -96,13 +97,19 @@ internal sealed class ChatUser
     {
         lock (this)
         {
-            _nodes = new Dictionary<string, int>(StringComparer.Ordinal);
+            var nodes = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach ((string node, int count) in counts)
             {
-                if (count > 0) _nodes[node] = count;
+                if (count > 0) nodes[node] = count;
             }
 
-            Volatile.Write(ref _elsewhere, _nodes.Values.Sum());
+            Volatile.Write(ref _elsewhere, new Elsewhere(nodes, nodes.Values.Sum()));
         }
     }
+
+    private sealed record DisplayName(string Name, byte[] Utf8);
+
+    /// <summary>Several nodes only: the user's connection counts on the other nodes (written under the monitor) and
+    /// their sum (read without it). Null until a node reports one.</summary>
+    private sealed record Elsewhere(Dictionary<string, int> Nodes, int Sum);
 }

@@ -47,6 +47,33 @@ public class FloodGuardTests
     }
 
     [Test]
+    public void RecordRejection_LimitPastSixteenBits_ClosesAt65535AndStaysClosing()
+    {
+        // The count is 16 bits (one guard per connection): a larger limit counts as the largest, and the count saturates
+        // instead of wrapping back under the limit.
+        var guard = new FloodGuard(1_000_000, TimeSpan.FromHours(1));
+        for (int i = 1; i < ushort.MaxValue; i++)
+        {
+            if (guard.RecordRejection(Start + i)) Assert.Fail($"closed at refusal {i}");
+        }
+
+        Assert.That(guard.RecordRejection(Start + ushort.MaxValue), Is.True);
+        Assert.That(guard.RecordRejection(Start + ushort.MaxValue + 1), Is.True);
+        Assert.That(guard.Rejections, Is.EqualTo(ushort.MaxValue));
+    }
+
+    [Test]
+    public void RecordRejection_SubMillisecondWindow_CountsAsOneMillisecond()
+    {
+        var guard = new FloodGuard(2, TimeSpan.FromTicks(100));   // 10 µs
+        guard.RecordRejection(Start);
+        Assert.That(guard.RecordRejection(Start + (Second / 2000)), Is.True, "0.5 ms later: still the same 1 ms window");
+        var fresh = new FloodGuard(2, TimeSpan.FromTicks(100));
+        fresh.RecordRejection(Start);
+        Assert.That(fresh.RecordRejection(Start + (Second / 1000)), Is.False, "1 ms later: a new window");
+    }
+
+    [Test]
     public void Constructor_OutOfRange_Throws()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FloodGuard(0, TimeSpan.FromSeconds(1)));
