@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using WsChat.Host.Configuration;
 
 namespace WsChat.Host;
@@ -26,6 +27,11 @@ internal static class WsChatHost
         builder.Services.AddSingleton<Metrics.OperationsEndpoints>();
         builder.Services.AddSingleton<ServerHostedService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ServerHostedService>());
+        if (options.Gc.CheckInterval > TimeSpan.Zero)
+        {
+            builder.Services.AddHostedService(sp => new Memory.Gen2Compactor(options.Gc.Limit, options.Gc.CheckInterval,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsChat.Host.Memory")));
+        }
         return builder.Build();
     }
 

@@ -93,12 +93,16 @@ internal sealed class WsChatOptions
     /// <summary>The <c>/echo</c> endpoint (PROTOCOL.md §1): off unless enabled.</summary>
     public EchoOptions Echo { get; set; } = new();
 
+    /// <summary>The host's cap on gen2 garbage (<c>WsChat:Gc</c>, docs/operations.md "Memory: the gen2 cap").</summary>
+    public Memory.GcOptions Gc { get; set; } = new();
+
     internal IPEndPoint Endpoint => new(IPAddress.Parse(Address), Port);
 
     internal void Validate()
     {
         if (!IPAddress.TryParse(Address, out _)) throw new InvalidOperationException($"WsChat:Address '{Address}' is not an IP address.");
         if (Port is < 0 or > 65535) throw new InvalidOperationException($"WsChat:Port {Port} is out of range.");
+        Gc.Validate();
         // PROTOCOL.md §5: the server refuses to start without a secret of at least 32 bytes.
         if (System.Text.Encoding.UTF8.GetByteCount(JwtSecret ?? string.Empty) < 32)
         {
