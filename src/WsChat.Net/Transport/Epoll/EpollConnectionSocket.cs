@@ -9,9 +9,9 @@ namespace WsChat.Net.Transport.Epoll;
 
 /// <summary>
 /// A connection's socket on the epoll engine: a non-blocking descriptor registered edge-triggered with the shared
-/// <see cref="EpollEngine"/>, plus one readiness flag and one reusable awaiter per direction. An idle connection
-/// parks in <see cref="WaitReadable"/> on this object itself: nothing else is allocated per connection or per
-/// wait (compare ~1 KB managed for Socket, SafeSocketHandle, SocketAsyncContext and its event args).
+/// <see cref="EpollEngine"/>, plus one readiness flag per direction, and per direction an awaiter made only when a
+/// task-based wait has to park. An idle connection parks in <see cref="WaitReadable"/> on this object itself: nothing
+/// else is held per connection or allocated per wait (compare ~1 KB managed for Socket, SafeSocketHandle, SocketAsyncContext and its event args).
 /// </summary>
 /// <remarks>
 /// <para>Edge-triggered rule: a direction's waiter parks only when its flag is clear; an event that arrives while no
@@ -21,12 +21,12 @@ namespace WsChat.Net.Transport.Epoll;
 /// wakes parked waiters with <see cref="ObjectDisposedException"/>, and whoever drops the last use removes the fd
 /// from epoll and closes it. So a send on another thread can never hit a descriptor number the kernel has already
 /// given to the next accepted connection.</para>
-/// <para>Size on x64: 16 header + 6 ints + two 40-byte awaiter cores + the callback reference = 128 bytes.</para>
+/// <para>Size on x64: 16 header + 6 ints + three references (the callback, the two lazily made awaiters) = 64 bytes.</para>
 /// <para>An open connection parks with <see cref="WaitReadable"/> instead of a task: the state becomes Armed, and the
 /// event that ends the wait queues this socket itself to the thread pool (<see cref="IThreadPoolWorkItem"/>), which calls
 /// the connection back. Nothing waits per connection but this object's state.</para>
 /// </remarks>
-internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistration, IValueTaskSource<int>, IValueTaskSource, IThreadPoolWorkItem
+internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistration, IThreadPoolWorkItem
 {
     private const int ClosedBit = 1 << 30;
     private const uint ReadEvents = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;   // RDHUP: the peer's FIN, recv gives 0
@@ -38,17 +38,14 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
     private int _fdClosed;    // 1 once close(_fd) ran
     private int _readState;   // Readiness
     private int _writeState;  // Readiness
-    private ManualResetValueTaskSourceCore<int> _readWaiter;
-    private ManualResetValueTaskSourceCore<int> _writeWaiter;
+    private Waiter? _readWaiter;    // a parked WaitReadableAsync (handshake, linger); made when first needed, dropped once open
+    private Waiter? _writeWaiter;   // a parked send (a full socket buffer: a slow reader); made when first needed
     private IReadableCallback? _onReadable;   // WaitReadable's callback (the open connection's receive path)
 
     private EpollConnectionSocket(int fd)
     {
         _fd = fd;
         _token = EpollEngine.NextToken();
-        // Completions come from the epoll thread: the connection's code must run on the thread pool, never there.
-        _readWaiter.RunContinuationsAsynchronously = true;
-        _writeWaiter.RunContinuationsAsynchronously = true;
     }
 
     private enum Readiness
@@ -87,20 +84,22 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
 
     public override ValueTask<int> WaitReadableAsync() => Park(ref _readState, ref _readWaiter) switch
     {
-        Readiness.Waiting => new ValueTask<int>(this, _readWaiter.Version),
+        Readiness.Waiting => new ValueTask<int>(_readWaiter!, _readWaiter!.Version),
         Readiness.Ready => new ValueTask<int>(0),
         _ => ValueTask.FromException<int>(Disposed()),
     };
 
     private ValueTask WaitWritableAsync() => Park(ref _writeState, ref _writeWaiter) switch
     {
-        Readiness.Waiting => new ValueTask(this, _writeWaiter.Version),
+        Readiness.Waiting => new ValueTask(_writeWaiter!, _writeWaiter!.Version),
         Readiness.Ready => ValueTask.CompletedTask,
         _ => ValueTask.FromException(Disposed()),
     };
 
     public override bool WaitReadable(IReadableCallback callback)
     {
+        // The open connection waits here from now on: the handshake's awaiter (completed, its result taken) goes.
+        _readWaiter = null;
         _onReadable = callback;   // published by the CAS below, read by the thread that sees Armed
         while (true)
         {
@@ -323,7 +322,7 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
     private static ObjectDisposedException Disposed() => new(nameof(EpollConnectionSocket));
 
     /// <summary>Epoll thread: readiness arrived for one direction (<paramref name="final"/>: for good).</summary>
-    private void Signal(ref int state, ref ManualResetValueTaskSourceCore<int> waiter, bool final)
+    private void Signal(ref int state, ref Waiter? waiter, bool final)
     {
         while (true)
         {
@@ -336,7 +335,7 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
                     return;
                 case Readiness.Waiting:
                     if (Interlocked.CompareExchange(ref state, (int)(final ? Readiness.Final : Readiness.Idle), current) != current) continue;
-                    waiter.SetResult(0);
+                    waiter!.Core.SetResult(0);   // made before the park's CAS published Waiting
                     return;
                 case Readiness.Armed:
                     if (Interlocked.CompareExchange(ref state, (int)(final ? Readiness.Final : Readiness.Idle), current) != current) continue;
@@ -351,7 +350,7 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
     }
 
     /// <summary>Returns Ready (consumed the flag: try the operation now), Waiting (parked: await the waiter) or Disposed.</summary>
-    private static Readiness Park(ref int state, ref ManualResetValueTaskSourceCore<int> waiter)
+    private static Readiness Park(ref int state, ref Waiter? waiter)
     {
         while (true)
         {
@@ -368,31 +367,48 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
                 case Readiness.Waiting or Readiness.Armed:
                     throw new InvalidOperationException("A second wait in the same direction (one receive and one send at a time).");
                 default:
-                    waiter.Reset();   // the previous wait's result was consumed (GetResult) before this wait began
+                    waiter ??= new Waiter();   // the one waiter of this direction: only its own waits touch it
+                    waiter.Core.Reset();       // the previous wait's result was consumed (GetResult) before this wait began
                     if (Interlocked.CompareExchange(ref state, (int)Readiness.Waiting, current) == current) return Readiness.Waiting;
                     break;
             }
         }
     }
 
-    private void Cancel(ref int state, ref ManualResetValueTaskSourceCore<int> waiter)
+    private void Cancel(ref int state, ref Waiter? waiter)
     {
         int before = Interlocked.Exchange(ref state, (int)Readiness.Disposed);
-        if (before == (int)Readiness.Waiting) waiter.SetException(Disposed());
+        if (before == (int)Readiness.Waiting) waiter!.Core.SetException(Disposed());
         else if (before == (int)Readiness.Armed) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);   // its receive throws
     }
 
-    int IValueTaskSource<int>.GetResult(short token) => _readWaiter.GetResult(token);
+    /// <summary>
+    /// One direction's awaiter for the task-based waits (the handshake's and the linger's reads, a send into a full
+    /// socket buffer): 56 bytes, made only when such a wait parks, so that an open, idle connection (which waits with
+    /// <see cref="WaitReadable"/>) holds neither (issue 5: two inline awaiter cores were 80 of the socket's 128 bytes).
+    /// </summary>
+    private sealed class Waiter : IValueTaskSource<int>, IValueTaskSource
+    {
+        public ManualResetValueTaskSourceCore<int> Core = new()
+        {
+            // Completions come from the epoll thread: the connection's code must run on the thread pool, never there.
+            RunContinuationsAsynchronously = true,
+        };
 
-    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _readWaiter.GetStatus(token);
+        public short Version => Core.Version;
 
-    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _readWaiter.OnCompleted(continuation, state, token, flags);
+        int IValueTaskSource<int>.GetResult(short token) => Core.GetResult(token);
 
-    void IValueTaskSource.GetResult(short token) => _writeWaiter.GetResult(token);
+        ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => Core.GetStatus(token);
 
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _writeWaiter.GetStatus(token);
+        void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            Core.OnCompleted(continuation, state, token, flags);
 
-    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _writeWaiter.OnCompleted(continuation, state, token, flags);
+        void IValueTaskSource.GetResult(short token) => Core.GetResult(token);
+
+        ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => Core.GetStatus(token);
+
+        void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            Core.OnCompleted(continuation, state, token, flags);
+    }
 }
