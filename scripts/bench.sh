@@ -6,6 +6,7 @@
 #   BENCH_SERVERS="wschat kestrel" BENCH_SCENARIOS="fanout" scripts/bench.sh
 #   BENCH_SERVERS="wschat wschat-mem"  # wschat as configured by default (SQLite) and with persistence off
 #   BENCH_SERVERS="wschat wschat-managed"  # the default socket engine (epoll on Linux) and System.Net.Sockets
+#   BENCH_CONNECTIONS=19000 BENCH_WORKERS=2 BENCH_SCENARIOS=idle  # one server near its 20,000 open files
 #
 # For each server and scenario: start the server on its own loopback port, wait for /healthz, run a short
 # fanout warm-up (JIT, pools; not recorded), for idle also open and close 2,000 idle connections, for churn one
@@ -50,6 +51,7 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 WORKERS=1
 if [ $((CONNS + 200)) -gt "$(ulimit -n)" ]; then WORKERS=$(( (CONNS + 200) / $(ulimit -n) + 1 )); fi
+WORKERS="${BENCH_WORKERS:-$WORKERS}"   # e.g. BENCH_CONNECTIONS=19000 BENCH_WORKERS=2: issue 5's "19,000 on one process"
 
 PIN_SERVER=(); PIN_LOADGEN=()
 if [ "${BENCH_PIN:-0}" = 1 ]; then PIN_SERVER=(taskset -c 0); PIN_LOADGEN=(taskset -c 1); fi
