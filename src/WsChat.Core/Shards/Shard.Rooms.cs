@@ -4,6 +4,7 @@ using WsChat.Core.Protocol;
 using WsChat.Core.Rooms;
 using WsChat.Core.Sessions;
 using WsChat.Net.Buffers;
+using WsChat.Net.Transport.Epoll;
 
 namespace WsChat.Core.Shards;
 
@@ -146,9 +147,12 @@ internal sealed partial class Shard
 
         // Not echoed (PROTOCOL.md §3): not to the typist, nor to their other connections in the room.
         SharedFrame frame = Frames.Typing(room.NameUtf8, session.UsernameUtf8, session.UserIdUtf8, command.Flag);
-        foreach (ChatSession member in room.Members.AsSpan())
+        using (SendBatch.Open())
         {
-            if (!string.Equals(member.UserId, session.UserId, StringComparison.Ordinal)) member.Send(frame.AddRef());
+            foreach (ChatSession member in room.Members.AsSpan())
+            {
+                if (!string.Equals(member.UserId, session.UserId, StringComparison.Ordinal)) member.Send(frame.AddRef());
+            }
         }
 
         PublishEvent(room, Backplane.EnvelopeKind.Typing, session, frame);
@@ -226,9 +230,11 @@ internal sealed partial class Shard
         if (room.Link is not null) DropRoomIfUnused(room);
     }
 
-    /// <summary>Queues <paramref name="frame"/> to every member and releases the caller's reference.</summary>
+    /// <summary>Queues <paramref name="frame"/> to every member and releases the caller's reference. The sends go to
+    /// the kernel together at the end of the batch scope (one io_uring submission on the epoll engine).</summary>
     private static void Broadcast(Room room, SharedFrame frame)
     {
+        using SendBatch.Scope batch = SendBatch.Open();
         foreach (ChatSession member in room.Members.AsSpan())
         {
             member.Send(frame.AddRef());
@@ -239,6 +245,7 @@ internal sealed partial class Shard
 
     private static void BroadcastExcept(Room room, SharedFrame frame, ChatSession except)
     {
+        using SendBatch.Scope batch = SendBatch.Open();
         foreach (ChatSession member in room.Members.AsSpan())
         {
             if (!ReferenceEquals(member, except)) member.Send(frame.AddRef());

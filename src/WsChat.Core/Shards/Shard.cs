@@ -2,6 +2,7 @@ using System.Text;
 using WsChat.Core.Protocol;
 using WsChat.Core.Rooms;
 using WsChat.Core.Sessions;
+using WsChat.Net.Transport.Epoll;
 
 namespace WsChat.Core.Shards;
 
@@ -93,6 +94,8 @@ internal sealed partial class Shard : IDisposable
 
     private void Run()
     {
+        // The shard's fan-outs go to the kernel as one io_uring submission each (Broadcast; WsChat.Net SendBatch).
+        using SendBatch? sends = SendBatch.Attach();
         while (true)
         {
             RunPending();

@@ -39,6 +39,10 @@ internal static partial class Log
     [LoggerMessage(9, LogLevel.Error, "Connection timer failed")]
     public static partial void TimerFailed(ILogger logger, Exception exception);
 
+    // Once per sending thread; the fan-out then uses one send() per connection, as without io_uring.
+    [LoggerMessage(13, LogLevel.Information, "io_uring unavailable (errno {Errno}); fan-out sends use send()")]
+    public static partial void IoUringUnavailable(ILogger logger, int errno);
+
     /// <summary>A request head arrived (Debug). The target is logged with token values masked (<see cref="LogRedaction"/>);
     /// headers are never logged (Authorization carries the same secret).</summary>
     public static void Request(ILogger logger, long connectionId, HttpRequestHead head)

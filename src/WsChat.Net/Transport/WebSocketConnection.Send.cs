@@ -75,6 +75,18 @@ public sealed partial class WebSocketConnection
     /// </remarks>
     private void SendInline(SharedFrame frame)
     {
+        // In a fan-out on a thread with a send ring (a chat shard), the send joins the fan-out's one io_uring
+        // submission; SendBatch then finishes it here with CompleteInlineSend, as below.
+        if (_server.Options.IoUringSends && Epoll.SendBatch.TryAdd(this, _socket, frame)) return;
+        SendInlineNow(frame);
+    }
+
+    /// <summary>The engine's socket (tests reach the descriptor through it).</summary>
+    internal ConnectionSocket Socket => _socket;
+
+    /// <summary>The inline send of <paramref name="frame"/> with one send() (the caller holds the sender role).</summary>
+    internal void SendInlineNow(SharedFrame frame)
+    {
         ReadOnlyMemory<byte> bytes = frame.Bytes;
         int sent;
         SocketError error;
@@ -88,6 +100,14 @@ public sealed partial class WebSocketConnection
             error = SocketError.OperationAborted;   // aborted meanwhile: the read loop cleans up
         }
 
+        CompleteInlineSend(frame, sent, error);
+    }
+
+    /// <summary>After the kernel took <paramref name="sent"/> bytes of an inline send (or failed with
+    /// <paramref name="error"/>): done, or the rest asynchronously, or the connection failed.</summary>
+    internal void CompleteInlineSend(SharedFrame frame, int sent, SocketError error)
+    {
+        ReadOnlyMemory<byte> bytes = frame.Bytes;
         if (error == SocketError.Success && sent == bytes.Length)
         {
             _server.Metrics.BytesSent(bytes.Length);

@@ -65,6 +65,13 @@ public sealed class WebSocketServerOptions
     /// <see cref="WebSocketServer.Start"/> throw <see cref="PlatformNotSupportedException"/>.</summary>
     public SocketEngine SocketEngine { get; init; } = SocketEngine.Auto;
 
+    /// <summary>On the epoll engine, send a fan-out's frames (a chat shard's room message to its members) with one
+    /// io_uring submission of fixed-file sends instead of one send() per member. Default true; where io_uring cannot be
+    /// set up (kernels before 5.6, <c>kernel.io_uring_disabled</c>, seccomp) sends use send() as when false. Costs the
+    /// kernel 8 bytes per descriptor slot per sending thread (512 KiB each at 65,536 slots); docs/benchmarks.md
+    /// "Server CPU per delivery" has what it saves.</summary>
+    public bool IoUringSends { get; init; } = true;
+
     /// <summary>The engine <see cref="SocketEngine"/> stands for on this machine.</summary>
     internal SocketEngine ResolvedSocketEngine => SocketEngine switch
     {

@@ -50,6 +50,7 @@ internal sealed class TestServer : IAsyncDisposable
             DrainTimeout = options.DrainTimeout,
             TimerResolution = options.TimerResolution,
             SocketEngine = engine ?? options.SocketEngine,
+            IoUringSends = options.IoUringSends,
         }, log);
         server.MapWebSocket("/echo", new EchoHandler(), new WebSocketEndpointOptions { MaxMessageBytes = echoMaxMessageBytes, MaxFramesPerMessage = int.MaxValue });
         server.MapHttp("/healthz", new HealthHandler());

@@ -68,7 +68,12 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
     {
         var socket = new EpollConnectionSocket(fd);
         errno = engine.Register(socket, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
-        if (errno == 0) return socket;
+        if (errno == 0)
+        {
+            FixedSockets.Add(fd);   // a fixed file of the fan-out send rings (SendBatch)
+            return socket;
+        }
+
         socket.Dispose();
         return null;
     }
@@ -297,6 +302,15 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
         }
     }
 
+    /// <summary>A <see cref="SendBatch"/> holds the descriptor open (one use) until its submission completed.</summary>
+    internal bool TryEnterForBatch(out int fd)
+    {
+        fd = _fd;
+        return TryEnter();
+    }
+
+    internal void ExitFromBatch() => Exit();
+
     private bool TryEnter()
     {
         if ((Interlocked.Increment(ref _users) & ClosedBit) == 0) return true;
@@ -314,6 +328,7 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
         if (Interlocked.Exchange(ref _fdClosed, 1) != 0) return;
         // Out of epoll and the fd table first: once close() returns, the number may belong to the next accept.
         EpollEngine.Shared.Unregister(this);
+        FixedSockets.Remove(_fd);   // a ring's file table holds a reference: without this, close() would not close
         close(_fd);
     }
 
