@@ -47,6 +47,7 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
             Endpoint = _options.Endpoint,
             Backlog = _options.Backlog,
             SocketEngine = _options.SocketEngine,
+            IoUringSends = _options.IoUringSends,
             HeartbeatInterval = _options.HeartbeatInterval,
             RequestHeadTimeout = _options.RequestHeadTimeout,
             CloseTimeout = _options.CloseTimeout,

@@ -24,6 +24,10 @@ internal sealed class WsChatOptions
     /// Epoll. Default Auto; Managed is the fallback should the epoll engine misbehave (docs/operations.md).</summary>
     public SocketEngine SocketEngine { get; set; } = SocketEngine.Auto;
 
+    /// <summary>On the epoll engine, send each room fan-out with one io_uring submission instead of one send() per
+    /// member; falls back to send() where io_uring is unavailable. Default true (docs/benchmarks.md).</summary>
+    public bool IoUringSends { get; set; } = true;
+
     /// <summary>Heartbeat ping interval; 0 turns heartbeats off. Default 30 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -137,12 +137,17 @@ internal sealed unsafe class SendBatch : IDisposable
 
             Submissions++;
             BatchedSends += submitted;
+            // Every descriptor's use ends before any connection runs its completion (which may abort and close).
+            for (int i = 0; i < count; i++)
+            {
+                _sockets[i]!.ExitFromBatch();
+                _sockets[i] = null;
+            }
+
             for (int i = 0; i < count; i++)
             {
                 WebSocketConnection connection = _connections[i]!;
-                _sockets[i]!.ExitFromBatch();
                 _connections[i] = null;
-                _sockets[i] = null;
                 if (i >= submitted)
                 {
                     connection.SendInlineNow(frame);   // the ring refused it: send() as before
