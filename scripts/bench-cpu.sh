@@ -5,7 +5,7 @@
 #   scripts/bench-cpu.sh wschat-mem [server args...]   # wschat, Storage:Provider=none (+ e.g. --WsChat:IoUringSends=false)
 #   scripts/bench-cpu.sh kestrel                       # the Kestrel baseline
 #
-# Env: BENCH_OUT (folder; default artifacts/bench-cpu/<stamp>), BENCH_NICE (e.g. -20), BENCH_RATE (messages/s,
+# Env: BENCH_BIN (see below), BENCH_OUT (folder; default artifacts/bench-cpu/<stamp>), BENCH_NICE (e.g. -20), BENCH_RATE (messages/s,
 # default 250: 25,000 deliveries/s), BENCH_SECONDS (measured, default 20), BENCH_LABEL (default: the server name).
 # Run it under the team's lock: flock /work/team/bench.lock scripts/bench-cpu.sh ...   Build first (Release):
 # dotnet build src/WsChat.Host -c Release; dotnet build tools/loadgen -c Release; dotnet build benchmarks/baselines/kestrel -c Release
@@ -20,17 +20,22 @@ OUT="${BENCH_OUT:-$ROOT/artifacts/bench-cpu/$(date -u +%Y-%m-%d-%H%M)}"; mkdir -
 NICE="${BENCH_NICE:-0}"; RATE="${BENCH_RATE:-250}"; SECONDS_MEASURED="${BENCH_SECONDS:-20}"
 SECRET="bench-secret-not-for-production-0123456789"
 PORT=18280
-LOADGEN=(nice -n "$NICE" dotnet "$ROOT/tools/loadgen/bin/Release/net10.0/loadgen.dll")
+# BENCH_BIN: a copy of the Release outputs (wschat/, loadgen/, kestrel/) so that builds during a long series of runs
+# do not change the binaries under measurement; default: the repository's own bin folders.
+WSCHAT_DLL="${BENCH_BIN:+$BENCH_BIN/wschat/wschat.dll}"; WSCHAT_DLL="${WSCHAT_DLL:-$ROOT/src/WsChat.Host/bin/Release/net10.0/wschat.dll}"
+LOADGEN_DLL="${BENCH_BIN:+$BENCH_BIN/loadgen/loadgen.dll}"; LOADGEN_DLL="${LOADGEN_DLL:-$ROOT/tools/loadgen/bin/Release/net10.0/loadgen.dll}"
+KESTREL_DLL="${BENCH_BIN:+$BENCH_BIN/kestrel/kestrel-chat.dll}"; KESTREL_DLL="${KESTREL_DLL:-$ROOT/benchmarks/baselines/kestrel/bin/Release/net10.0/kestrel-chat.dll}"
+LOADGEN=(nice -n "$NICE" dotnet "$LOADGEN_DLL")
 TICK=$(getconf CLK_TCK)
 
 case "$NAME" in
   wschat-mem)
-    nice -n "$NICE" dotnet "$ROOT/src/WsChat.Host/bin/Release/net10.0/wschat.dll" --WsChat:Address=127.0.0.1 --WsChat:Port=$PORT \
+    nice -n "$NICE" dotnet "$WSCHAT_DLL" --WsChat:Address=127.0.0.1 --WsChat:Port=$PORT \
       --WsChat:JwtSecret="$SECRET" --WsChat:Storage:Provider=none \
       --WsChat:UserRatePerSecond=100000 --WsChat:UserRateBurst=100000 --WsChat:ConnectionRatePerSecond=100000 \
       --WsChat:ConnectionRateBurst=100000 --Logging:LogLevel:Default=Warning "$@" >"$OUT/$LABEL.log" 2>&1 & ;;
   kestrel)
-    nice -n "$NICE" dotnet "$ROOT/benchmarks/baselines/kestrel/bin/Release/net10.0/kestrel-chat.dll" \
+    nice -n "$NICE" dotnet "$KESTREL_DLL" \
       --Urls "http://127.0.0.1:$PORT" --Chat:JwtSecret="$SECRET" "$@" >"$OUT/$LABEL.log" 2>&1 & ;;
   *) echo "unknown server $NAME" >&2; exit 2 ;;
 esac

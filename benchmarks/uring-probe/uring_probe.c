@@ -11,6 +11,8 @@
 //        uringf as uring, with the sockets registered as fixed files (IOSQE_FIXED_FILE: no fdget per send)
 // Knobs:  --cc NAME  setsockopt(TCP_CONGESTION) on the server ends (default: the system's)
 //         --nodelay 0|1 (default 1, as wschat), --setup-flags HEX for io_uring_setup
+//         --ab "send,uringf" or "send:bbr,send:cubic": alternate the items (mode[:congestion control]) every
+//           --slice seconds (default 2) within one run, so every item sees the same machine; per item totals
 //         --idle-thread 1: one more (sleeping) thread, so the fd table is shared as in a .NET process
 //
 // Build: gcc -O2 -pthread -o uring_probe uring_probe.c
@@ -40,10 +42,13 @@ static int conns = 10000, fanout = 100, rate = 250, duration = 20, warmup = 3, n
 static const char *mode = "send", *cc = NULL;
 static unsigned setup_flags = 0;
 static int idle_thread = 0;
+static const char *ab = NULL;    // --ab "send,uringf": alternate these every --slice seconds within one run
+static double slice = 2;
 
 static void *idle(void *arg) { (void)arg; for (;;) pause(); return NULL; }
 
 static void die(const char *what) { perror(what); exit(1); }
+static int g_stop_fd, g_up_fd;   // to the client: stop; from it: its report
 
 static double now_s(void)
 {
@@ -173,6 +178,129 @@ static double softirqd_cpu_s(void)
     return sum;
 }
 
+static struct ring g_ring;
+static long g_ok, g_bad;
+
+// one group of `fanout` sends: mode 0 send(), 1 io_uring, 2 io_uring with fixed files (slot = index in fds)
+static void send_group(int mode, int *fds, int first, const char *frame, int len)
+{
+    int *g = fds + first;
+    if (mode == 0) {
+        for (int i = 0; i < fanout; i++) {
+            if (send(g[i], frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) == len) g_ok++; else g_bad++;
+        }
+        return;
+    }
+    struct ring *r = &g_ring;
+    unsigned tail = *r->sq_tail, mask = *r->sq_mask;
+    for (int i = 0; i < fanout; i++) {
+        unsigned idx = (tail + i) & mask;
+        struct io_uring_sqe *sqe = &r->sqes[idx];
+        memset(sqe, 0, sizeof *sqe);
+        sqe->opcode = IORING_OP_SEND;
+        sqe->fd = mode == 2 ? first + i : g[i];
+        sqe->flags = mode == 2 ? IOSQE_FIXED_FILE : 0;
+        sqe->addr = (uint64_t)(uintptr_t)frame;
+        sqe->len = len;
+        sqe->msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+        sqe->user_data = i;
+        r->sq_array[idx] = idx;
+    }
+    __atomic_store_n(r->sq_tail, tail + fanout, __ATOMIC_RELEASE);
+    if (syscall(__NR_io_uring_enter, r->fd, fanout, fanout, IORING_ENTER_GETEVENTS, NULL, 0) != fanout) die("io_uring_enter");
+    unsigned head = *r->cq_head, ctail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+    int seen = 0;
+    while (seen < fanout) {
+        for (; head != ctail; head++, seen++) { if (r->cqes[head & *r->cq_mask].res == len) g_ok++; else g_bad++; }
+        __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+        if (seen < fanout) {
+            syscall(__NR_io_uring_enter, r->fd, 0, fanout - seen, IORING_ENTER_GETEVENTS, NULL, 0);
+            ctail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+        }
+    }
+}
+
+static int run_ab(int *fds, int rooms, const char *frame, pid_t child)
+{
+    char spec[256], *items[8], *ccs[8];
+    int modes[8], n = 0;
+    snprintf(spec, sizeof spec, "%s", ab);
+    for (char *tok = strtok(spec, ","); tok && n < 8; tok = strtok(NULL, ",")) {
+        char *colon = strchr(tok, ':');
+        ccs[n] = colon ? colon + 1 : NULL;
+        if (colon) *colon = 0;
+        items[n] = tok;
+        modes[n] = !strcmp(tok, "send") ? 0 : !strcmp(tok, "uring") ? 1 : !strcmp(tok, "uringf") ? 2 : -1;
+        if (modes[n] < 0) { fprintf(stderr, "unknown mode %s\n", tok); return 2; }
+        n++;
+    }
+    ring_setup(&g_ring, 256);
+    if (syscall(__NR_io_uring_register, g_ring.fd, IORING_REGISTER_FILES, fds, conns) != 0) die("register files");
+    static char sys_cc[32] = "";   // the system's default congestion control: what "default" items switch back to
+    FILE *cf = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "r");
+    if (cf) { if (!fgets(sys_cc, sizeof sys_cc, cf)) sys_cc[0] = 0; fclose(cf); }
+    sys_cc[strcspn(sys_cc, "\n")] = 0;
+    double cpu[8] = { 0 }, ccpu[8] = { 0 }, soft[8] = { 0 };
+    long ok[8] = { 0 }, slices[8] = { 0 };
+    char load0[64] = "", load1[64] = "";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) { if (!fgets(load0, sizeof load0, f)) load0[0] = 0; fclose(f); }
+    load0[strcspn(load0, "\n")] = 0;
+    find_softirqd();
+    double t0 = now_s(), interval = 1.0 / rate, measure_from = t0 + warmup, end = measure_from + duration;
+    int current = -1;
+    const char *current_cc = NULL;
+    struct rusage ru0;
+    double c0 = 0, s0 = 0;
+    long ok0 = 0;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    for (long msg = 0;; msg++) {
+        double t = now_s();
+        int item = t < measure_from ? 0 : (int)((t - measure_from) / slice) % n;
+        if (t >= end) item = -1;
+        if (t >= measure_from && item != current) {
+            if (current >= 0) {   // close the slice of the current item
+                struct rusage ru1;
+                getrusage(RUSAGE_SELF, &ru1);
+                cpu[current] += cpu_us(&ru1.ru_utime) + cpu_us(&ru1.ru_stime) - cpu_us(&ru0.ru_utime) - cpu_us(&ru0.ru_stime);
+                ccpu[current] += (proc_cpu_s(child) - c0) * 1e6;
+                soft[current] += (softirqd_cpu_s() - s0) * 1e6;
+                ok[current] += g_ok - ok0;
+                slices[current]++;
+            }
+            if (item < 0) break;
+            const char *want = ccs[item] ? ccs[item] : (cc ? cc : sys_cc);
+            if (*want && (!current_cc || strcmp(want, current_cc))) {   // switch outside the measured slice
+                for (int i = 0; i < conns; i++) setsockopt(fds[i], IPPROTO_TCP, TCP_CONGESTION, want, strlen(want));
+                current_cc = want;
+            }
+            current = item;
+            getrusage(RUSAGE_SELF, &ru0);
+            c0 = proc_cpu_s(child);
+            s0 = softirqd_cpu_s();
+            ok0 = g_ok;
+        }
+        send_group(modes[current < 0 ? 0 : current], fds, (int)(msg % rooms) * fanout, frame, 64);
+        next.tv_nsec += (long)(interval * 1e9);
+        while (next.tv_nsec >= 1000000000L) { next.tv_nsec -= 1000000000L; next.tv_sec++; }
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+    }
+    f = fopen("/proc/loadavg", "r");
+    if (f) { if (!fgets(load1, sizeof load1, f)) load1[0] = 0; fclose(f); }
+    load1[strcspn(load1, "\n")] = 0;
+    printf("ab thread=%d conns=%d fanout=%d rate=%d window=%ds slice=%.1fs failed=%ld load_before=[%s] load_after=[%s]\n",
+           idle_thread, conns, fanout, rate, duration, slice, g_bad, load0, load1);
+    for (int i = 0; i < n; i++)
+        printf("  %-7s cc=%-7s slices=%ld sends=%ld sender=%.2fus/send client=%.2fus/send ksoftirqd=%.2fus/send\n",
+               items[i], ccs[i] ? ccs[i] : (cc ? cc : sys_cc), slices[i], ok[i], cpu[i] / ok[i], ccpu[i] / ok[i], soft[i] / ok[i]);
+    char c;
+    if (write(g_stop_fd, "s", 1) != 1) die("stop");
+    while (read(g_up_fd, &c, 1) > 0) { }
+    waitpid(child, NULL, 0);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -186,6 +314,8 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--cc")) cc = v;
         else if (!strcmp(k, "--nodelay")) nodelay = atoi(v);
         else if (!strcmp(k, "--idle-thread")) idle_thread = atoi(v);
+        else if (!strcmp(k, "--ab")) ab = v;
+        else if (!strcmp(k, "--slice")) slice = atof(v);
         else if (!strcmp(k, "--setup-flags")) setup_flags = (unsigned)strtoul(v, NULL, 16);
         else { fprintf(stderr, "unknown %s\n", k); return 2; }
     }
@@ -204,6 +334,8 @@ int main(int argc, char **argv)
     pid_t child = fork();
     if (child == 0) { close(up[0]); close(down[1]); close(ls); client(up[1], down[0]); }
     close(up[1]); close(down[0]);
+    g_stop_fd = down[1];
+    g_up_fd = up[0];
     // A multithreaded process (like .NET's) shares its fd table: send()'s fdget then takes a file reference per
     // call instead of the single-threaded shortcut, as in the real server.
     pthread_t idler;
@@ -231,6 +363,7 @@ int main(int argc, char **argv)
     frame[0] = (char)0x81; frame[1] = 62;   // an unmasked text frame, 62 bytes of payload
 
     int rooms = conns / fanout;
+    if (ab) return run_ab(fds, rooms, frame, child);
     long sends = 0, partial = 0, eagain = 0, errors = 0, enters = 0;
     double t0 = now_s(), interval = 1.0 / rate, measure_from = t0 + warmup, end = measure_from + duration;
     struct rusage r0, r1;
