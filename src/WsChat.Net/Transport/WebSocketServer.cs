@@ -31,6 +31,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     private readonly RouteTable _routes = new();
     private readonly RequestHeadLimits _headLimits;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly int _maxConnections;   // WebSocketServerOptions.MaxConnections, resolved (ConnectionLimit)
     private Socket? _listener;
     private EpollListener? _epollListener;   // accepts on the epoll thread when the epoll engine is in use
     private Task _acceptLoop = Task.CompletedTask;
@@ -56,6 +57,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             MaxHeaderCount = options.MaxRequestHeaders,
         };
         Origins = new OriginPolicy(options.AllowedOrigins);
+        _maxConnections = ConnectionLimit.Resolve(options.MaxConnections);
         Metrics.ObserveOutboundBytes(() => TransportGauges.SumOutboundBytes(Connections));
     }
 
@@ -171,6 +173,16 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     /// connection's loop on the thread pool, so the epoll thread goes straight back to dispatching.</summary>
     private unsafe void OnEpollAccepted(int fd)
     {
+        if (Connections.Count >= _maxConnections)
+        {
+            // Full: a 503 now (one non-blocking send of a few bytes into an empty socket buffer), then close.
+            ReadOnlySpan<byte> response = HttpResponses.ServiceUnavailable.Span;
+            fixed (byte* p = response) LinuxNative.send(fd, p, (nuint)response.Length, LinuxNative.MSG_DONTWAIT | LinuxNative.MSG_NOSIGNAL);
+            LinuxNative.close(fd);
+            Metrics.HandshakeRejected(503);
+            return;
+        }
+
         // Chat frames are small and latency matters: never wait for Nagle to fill a segment.
         int one = 1;
         LinuxNative.setsockopt(fd, LinuxNative.IPPROTO_TCP, LinuxNative.TCP_NODELAY, &one, sizeof(int));
@@ -228,6 +240,12 @@ public sealed partial class WebSocketServer : IAsyncDisposable
                 continue;
             }
 
+            if (Connections.Count >= _maxConnections)
+            {
+                RefuseFull(socket);
+                continue;
+            }
+
             try
             {
                 // Chat frames are small and latency matters: never wait for Nagle to fill a segment.
@@ -243,6 +261,23 @@ public sealed partial class WebSocketServer : IAsyncDisposable
                 socket.Dispose();
             }
         }
+    }
+
+    /// <summary>Managed engine: a 503 and a close for a connection past <see cref="WebSocketServerOptions.MaxConnections"/>.</summary>
+    private void RefuseFull(Socket socket)
+    {
+        try
+        {
+            socket.Blocking = false;
+            socket.Send(HttpResponses.ServiceUnavailable.Span, SocketFlags.None, out _);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Gone already: nothing to tell it.
+        }
+
+        socket.Dispose();
+        Metrics.HandshakeRejected(503);
     }
 
     internal HttpRequestHead RentHead() => HeadPool.Rent();

@@ -73,6 +73,14 @@ public sealed class WebSocketServerOptions
     public bool IoUringSends { get; init; } = true;
 
     /// <summary>The engine <see cref="SocketEngine"/> stands for on this machine.</summary>
+    /// <summary>
+    /// Open TCP connections (any phase) past which a new one is answered 503 and closed at once. 0 (the default): the
+    /// process's open-files limit less a reserve (<see cref="ConnectionLimit.FromOpenFilesLimit"/>), so that the
+    /// server never runs the process out of descriptors: at that limit the runtime itself fails (seen: "Out of
+    /// memory." and the process gone, issue 5's 19,000-connection run), where a refused client can retry elsewhere.
+    /// </summary>
+    public int MaxConnections { get; init; }
+
     internal SocketEngine ResolvedSocketEngine => SocketEngine switch
     {
         SocketEngine.Auto => Epoll.EpollEngine.IsSupported ? SocketEngine.Epoll : SocketEngine.Managed,
@@ -93,6 +101,7 @@ public sealed class WebSocketServerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(HeartbeatInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(DrainTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(TimerResolution, TimeSpan.FromMilliseconds(10));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxConnections);
         if (!Enum.IsDefined(SocketEngine)) throw new ArgumentOutOfRangeException(nameof(SocketEngine), SocketEngine, "Unknown socket engine.");
     }
 }

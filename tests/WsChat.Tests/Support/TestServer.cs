@@ -51,6 +51,7 @@ internal sealed class TestServer : IAsyncDisposable
             TimerResolution = options.TimerResolution,
             SocketEngine = engine ?? options.SocketEngine,
             IoUringSends = options.IoUringSends,
+            MaxConnections = options.MaxConnections,
         }, log);
         server.MapWebSocket("/echo", new EchoHandler(), new WebSocketEndpointOptions { MaxMessageBytes = echoMaxMessageBytes, MaxFramesPerMessage = int.MaxValue });
         server.MapHttp("/healthz", new HealthHandler());
