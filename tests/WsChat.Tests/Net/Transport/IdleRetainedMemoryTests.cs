@@ -16,26 +16,46 @@ namespace WsChat.Tests.Net.Transport;
 public class IdleRetainedMemoryTests
 {
     private const int Connections = 1000;
+    private const int MaxAttempts = 3;
+
+    // Below this a batch cannot have been measured alone: WebSocketConnection, EpollConnectionSocket and a slot are
+    // 224 B without the fd table's share.
+    private const int ObjectsFloor = 200;
 
     [Test]
     public async Task IdleConnection_Epoll_RetainsNoParkedStateMachine_AndStillEchoes(CancellationToken ct)
     {
         await using TestServer server = TestServer.Start(SocketEngine.Epoll, new WebSocketServerOptions { HeartbeatInterval = TimeSpan.Zero });
         byte[] upgrade = Encoding.ASCII.GetBytes(RawClient.UpgradeRequest("/echo"));
-        var fds = new List<int>(Connections + 100);
+        var fds = new List<int>((MaxAttempts + 1) * Connections + 100);
         try
         {
             // Warm-up: JIT, pools, the first slot-table and fd-table chunks.
             Open(server, upgrade, fds, 100);
             await WebSocketServerTests.WaitUntil(() => server.Server.WebSocketCount == 100, ct);
-            long before = await RetainedAsync(ct);
 
-            Open(server, upgrade, fds, Connections);
-            await WebSocketServerTests.WaitUntil(() => server.Server.WebSocketCount == 100 + Connections, ct);
-            long perConnection = (await RetainedAsync(ct) - before) / Connections;
-            TestContext.Out.WriteLine($"retained per idle connection: {perConnection} B");
-            // 241 B measured (232 B of objects); any one of the three cuts undone adds 64-160 B.
-            Assert.That(perConnection, Is.LessThan(290));
+            // Batch 1 is a warm-up too: run alone, the fixture's first 1,000 read ~535 B each and the next batches
+            // ~250 B (one-off growth of the process, which earlier fixtures had paid whenever the whole suite ran).
+            // The heap figure is process-wide: memory an earlier fixture left can be freed between two readings and
+            // make a batch read less than its own objects, even below zero (seen once in CI: -12,916 B). Such a
+            // reading says nothing, so it is taken again with the next batch; one above the bound fails at once.
+            long perConnection = 0;
+            for (int batch = 1; batch <= 1 + MaxAttempts; batch++)
+            {
+                long before = await RetainedAsync(ct);
+                Open(server, upgrade, fds, Connections);
+                int expectedCount = 100 + batch * Connections;
+                await WebSocketServerTests.WaitUntil(() => server.Server.WebSocketCount == expectedCount, ct);
+                perConnection = (await RetainedAsync(ct) - before) / Connections;
+                TestContext.Out.WriteLine($"retained per idle connection (batch {batch}): {perConnection} B");
+                if (batch == 1) continue;
+                // 241-253 B measured (232 B of objects); any one of the three cuts undone adds 64-160 B.
+                Assert.That(perConnection, Is.LessThan(290));
+                if (perConnection >= ObjectsFloor) break;
+            }
+
+            Assert.That(perConnection, Is.GreaterThanOrEqualTo(ObjectsFloor),
+                $"every batch read less than the connection's own objects: the measurement was disturbed {MaxAttempts} times");
 
             // Parked without a task, every connection still wakes up for a message after its idle time.
             byte[] frame = RawClient.Frame(0x1, "after a long idle"u8.ToArray());
