@@ -80,7 +80,7 @@ public class SendBatchTests
             AssertNumbered(await f.Clients[i].ReceiveFrameAsync(ct), 2, 300);
         }
 
-        await WaitUntilAsync(() => first.RefCount == 1 && second.RefCount == 1, ct);
+        await WebSocketServerTests.WaitUntil(() => first.RefCount == 1 && second.RefCount == 1, ct);
         first.Release();
         second.Release();
     }
@@ -91,17 +91,7 @@ public class SendBatchTests
         await using Fixture f = await Fixture.StartAsync(5, new WebSocketServerOptions { IoUringSends = false }, ct);
         using var thread = new BatchThread();
         SharedFrame frame = Numbered(3, 64);
-        var refsAfterEach = new List<int>();
-
-        await thread.Run(() =>
-        {
-            using SendBatch.Scope scope = SendBatch.Open();
-            foreach (WebSocketConnection c in f.Connections)
-            {
-                c.TrySend(frame.AddRef());
-                refsAfterEach.Add(frame.RefCount);
-            }
-        });
+        List<int> refsAfterEach = await FanOutRecordingRefsAsync(thread, f, frame);
 
         Assert.That(refsAfterEach, Is.All.EqualTo(1), "sent (and released) before TrySend returned");
         Assert.That(thread.Batch!.HasRing, Is.False);
@@ -116,17 +106,7 @@ public class SendBatchTests
         await using Fixture f = await Fixture.StartAsync(5, new WebSocketServerOptions(), ct);
         using var thread = new BatchThread(ringEntries: 0);   // io_uring_setup(0 entries): EINVAL from the kernel
         SharedFrame frame = Numbered(4, 64);
-        var refsAfterEach = new List<int>();
-
-        await thread.Run(() =>
-        {
-            using SendBatch.Scope scope = SendBatch.Open();
-            foreach (WebSocketConnection c in f.Connections)
-            {
-                c.TrySend(frame.AddRef());
-                refsAfterEach.Add(frame.RefCount);
-            }
-        });
+        List<int> refsAfterEach = await FanOutRecordingRefsAsync(thread, f, frame);
 
         Assert.That(thread.Batch!.HasRing, Is.False);
         Assert.That(thread.Batch.Submissions, Is.Zero);
@@ -194,7 +174,7 @@ public class SendBatchTests
         Assert.That(thread.Batch!.BatchedSends, Is.EqualTo(3), "0, 1 and 3 went through the ring");
         AssertNumbered(await f.Clients[0].ReceiveFrameAsync(ct), 5, 64);
         AssertNumbered(await f.Clients[3].ReceiveFrameAsync(ct), 5, 64);
-        await WaitUntilAsync(() => f.Connections[1].State == WebSocketConnectionState.Closed && f.Connections[2].State == WebSocketConnectionState.Closed, ct);
+        await WebSocketServerTests.WaitUntil(() => f.Connections[1].State == WebSocketConnectionState.Closed && f.Connections[2].State == WebSocketConnectionState.Closed, ct);
         Assert.That(frame.RefCount, Is.EqualTo(1), "the failed connections released their references");
         frame.Release();
     }
@@ -286,14 +266,26 @@ public class SendBatchTests
         return false;
     }
 
+    /// <summary>One fan-out of <paramref name="frame"/> to every connection on the batch thread; the frame's reference
+    /// count after each TrySend (1 = that send went out, and released its reference, before TrySend returned).</summary>
+    private static async Task<List<int>> FanOutRecordingRefsAsync(BatchThread thread, Fixture f, SharedFrame frame)
+    {
+        var refsAfterEach = new List<int>();
+        await thread.Run(() =>
+        {
+            using SendBatch.Scope scope = SendBatch.Open();
+            foreach (WebSocketConnection c in f.Connections)
+            {
+                c.TrySend(frame.AddRef());
+                refsAfterEach.Add(frame.RefCount);
+            }
+        });
+        return refsAfterEach;
+    }
+
     private static void RequireRing(BatchThread thread)
     {
         if (!thread.Batch!.HasRing) Assert.Ignore("io_uring is not available to this process (old kernel, kernel.io_uring_disabled, seccomp).");
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
-    {
-        while (!condition()) await Task.Delay(10, ct);
     }
 
     /// <summary>A binary frame of <paramref name="size"/> bytes: its index, then bytes derived from index and position.</summary>
