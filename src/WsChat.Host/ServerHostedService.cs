@@ -48,6 +48,7 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
             Backlog = _options.Backlog,
             SocketEngine = _options.SocketEngine,
             IoUringSends = _options.IoUringSends,
+            MaxConnections = _options.MaxConnections,
             HeartbeatInterval = _options.HeartbeatInterval,
             RequestHeadTimeout = _options.RequestHeadTimeout,
             CloseTimeout = _options.CloseTimeout,

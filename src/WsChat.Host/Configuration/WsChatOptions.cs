@@ -28,6 +28,10 @@ internal sealed class WsChatOptions
     /// member; falls back to send() where io_uring is unavailable. Default true (docs/benchmarks.md).</summary>
     public bool IoUringSends { get; set; } = true;
 
+    /// <summary>Open connections past which a new one gets 503 and a close. Default 0: the process's open-files limit
+    /// less a reserve (~19,200 at 20,000), so that a connection storm cannot run the process out of descriptors.</summary>
+    public int MaxConnections { get; set; }
+
     /// <summary>Heartbeat ping interval; 0 turns heartbeats off. Default 30 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -106,6 +110,7 @@ internal sealed class WsChatOptions
     {
         if (!IPAddress.TryParse(Address, out _)) throw new InvalidOperationException($"WsChat:Address '{Address}' is not an IP address.");
         if (Port is < 0 or > 65535) throw new InvalidOperationException($"WsChat:Port {Port} is out of range.");
+        if (MaxConnections < 0) throw new InvalidOperationException($"WsChat:MaxConnections {MaxConnections} is negative (0 means: from the open-files limit).");
         Gc.Validate();
         // PROTOCOL.md §5: the server refuses to start without a secret of at least 32 bytes.
         if (System.Text.Encoding.UTF8.GetByteCount(JwtSecret ?? string.Empty) < 32)

@@ -79,6 +79,56 @@ public class HostProcessTests
         Assert.That(wschat.ExitCode, Is.Zero, wschat.Output);
     }
 
+    // WsChat:MaxConnections reaches the transport: at the limit every connection is served, one past it gets 503
+    // and a close, and a freed place is served again.
+    [Test]
+    public async Task Process_MaxConnectionsConfigured_AtTheLimitServedOnePastGets503(CancellationToken ct)
+    {
+        using var wschat = WsChatChildProcess.Start("--WsChat:Address=127.0.0.1", "--WsChat:Port=0", "--WsChat:Echo:Enabled=true", "--WsChat:MaxConnections=2");
+        int port = await wschat.ListeningPortAsync(ct);
+        var endPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port);
+        var first = new ClientWebSocket();
+        var second = new ClientWebSocket();
+        foreach (ClientWebSocket ws in new[] { first, second })
+        {
+            await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/echo"), ct);
+            await ws.SendAsync(Encoding.UTF8.GetBytes("held"), WebSocketMessageType.Text, true, ct);
+            (_, byte[] echoed) = await ClientWebSocketInteropTests.ReceiveMessageAsync(ws, ct);
+            Assert.That(Encoding.UTF8.GetString(echoed), Is.EqualTo("held"));
+        }
+
+        Assert.That(await Get(endPoint, "/healthz", ct), Does.StartWith("HTTP/1.1 503 "), "the third connection");
+
+        await first.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+        // The server counts the connection gone once its close completes: poll until the place is free again.
+        string answer;
+        do answer = await Get(endPoint, "/healthz", ct);
+        while (answer.StartsWith("HTTP/1.1 503 ", StringComparison.Ordinal) && await Delay(ct));
+        Assert.That(answer, Does.StartWith("HTTP/1.1 200 "));
+
+        await second.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+        first.Dispose();
+        second.Dispose();
+        Assert.That(wschat.SendSigTerm(), Is.True);
+        await wschat.WaitForExitAsync(ct);
+        Assert.That(wschat.ExitCode, Is.Zero, wschat.Output);
+    }
+
+    [Test]
+    public async Task Process_MaxConnectionsNegative_RefusesToStartAndSaysWhy(CancellationToken ct)
+    {
+        using var wschat = WsChatChildProcess.Start("--WsChat:Address=127.0.0.1", "--WsChat:Port=0", "--WsChat:MaxConnections=-1");
+        await wschat.WaitForExitAsync(ct);
+        Assert.That(wschat.ExitCode, Is.Not.Zero);
+        Assert.That(wschat.Output, Does.Contain("WsChat:MaxConnections -1 is negative"));
+    }
+
+    private static async Task<bool> Delay(CancellationToken ct)
+    {
+        await Task.Delay(50, ct);
+        return true;
+    }
+
     private static async Task<string> Get(System.Net.IPEndPoint endPoint, string path, CancellationToken ct)
     {
         using RawClient c = await RawClient.ConnectAsync(endPoint, ct);
