@@ -75,13 +75,17 @@ public class WebChatPageTests
         await alice.WaitForTextsAsync("room:random", "anyone here?");
         Assert.That(await bob.Page.Locator(".conv-item[data-conv='room:random']").CountAsync(), Is.Zero);
 
-        // The screenshot in docs/: alice in #general, bob typing.
+        // The screenshot of docs/web-client.md: alice in #general, bob typing. Written next to the test results and
+        // attached to them; into docs/ only on request (WSCHAT_UPDATE_SCREENSHOT=1), so a test run leaves the
+        // working tree as it found it.
         await alice.OpenAsync("room:general");
         await bob.OpenAsync("room:general");
         await bob.TypeAsync("Looks good");
         await alice.Page.WaitForFunctionAsync("() => document.querySelector('#typing').textContent === 'bob is typing…'");
-        Directory.CreateDirectory(RepositoryPaths.Docs);
-        await alice.Page.ScreenshotAsync(new() { Path = Path.Combine(RepositoryPaths.Docs, "screenshot.png") });
+        string screenshot = ScreenshotPath();
+        await alice.Page.ScreenshotAsync(new() { Path = screenshot });
+        Assert.That(new FileInfo(screenshot).Length, Is.GreaterThan(0), screenshot);
+        TestContext.AddTestAttachment(screenshot, "the page: alice in #general, bob typing");
 
         // Presence offline: bob leaves (closes his page); alice sees him go in #general.
         await bob.DisposeAsync();
@@ -207,5 +211,19 @@ public class WebChatPageTests
             Assert.That(elements.GetInt32(), Is.Zero, $"{page.Name}: message text became elements");
             Assert.That(page.Dialogs, Is.Empty, $"{page.Name}: a script from a message ran");
         }
+    }
+
+    /// <summary>docs/screenshot.png when WSCHAT_UPDATE_SCREENSHOT=1 (to refresh the docs' picture), else a file in the
+    /// test's work directory.</summary>
+    private static string ScreenshotPath()
+    {
+        if (Environment.GetEnvironmentVariable("WSCHAT_UPDATE_SCREENSHOT") == "1")
+        {
+            Directory.CreateDirectory(RepositoryPaths.Docs);
+            return Path.Combine(RepositoryPaths.Docs, "screenshot.png");
+        }
+        string folder = Path.Combine(TestContext.CurrentContext.WorkDirectory, "screenshots");
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, "web-chat-page.png");
     }
 }
