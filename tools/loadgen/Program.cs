@@ -91,6 +91,7 @@ internal static class Program
     private static ILoadSocketFactory SocketFactory(LoadOptions options) => options.Client switch
     {
         ClientKind.Bcl => BclLoadSocket.Factory,
+        ClientKind.Epoll => new Connections.Epoll.EpollLoadSocketFactory(options.ReceiveThreads),
         _ => WsChatLoadSocket.Factory,
     };
 }

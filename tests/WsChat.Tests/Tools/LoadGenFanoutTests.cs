@@ -12,10 +12,13 @@ namespace WsChat.Tests.Tools;
 [Category("EndToEnd")]
 public sealed class LoadGenFanoutTests
 {
-    [Test]
+    // Both WsChat.Net-based clients: the epoll loop (the default on Linux) and WebSocketClient.
+    [TestCase("epoll")]
+    [TestCase("wschat")]
     [CancelAfter(180_000)]
-    public async Task Fanout_TwentyConnectionsInFourRooms_LosesAndDuplicatesNothing(CancellationToken cancellationToken)
+    public async Task Fanout_TwentyConnectionsInFourRooms_LosesAndDuplicatesNothing(string client, CancellationToken cancellationToken)
     {
+        if (client == "epoll" && !WsChat.LoadGen.Connections.Epoll.ReceiveLoop.IsSupported) Assert.Ignore("the epoll client runs on Linux x64/arm64 only");
         await using WsChatProcess server = await WsChatProcess.StartAsync(cancellationToken, $"--WsChat:JwtSecret={TestTokens.Secret}");
         string json = Path.Combine(Path.GetTempPath(), $"loadgen-fanout-{Guid.NewGuid():N}.json");
         try
@@ -25,7 +28,7 @@ public sealed class LoadGenFanoutTests
             [
                 "fanout", $"ws://127.0.0.1:{server.Port}/ws", "--secret", TestTokens.Secret,
                 "--connections", "20", "--rooms", "4", "--rate", "40", "--duration", "2", "--warmup", "0.5",
-                "--json", json, "--quiet",
+                "--json", json, "--quiet", "--client", client,
             ];
             Assert.That(OptionsParser.TryParse(args, out LoadOptions options, out string? error), Is.True, error);
 

@@ -70,6 +70,35 @@ public class OptionsParserTests
     public void TryParse_BadOptions_AreRefused(params string[] options) =>
         Assert.That(OptionsParser.TryParse(["fanout", "ws://127.0.0.1:1/ws", .. options], out _, out _), Is.False);
 
+    [TestCase("epoll", "Epoll")]
+    [TestCase("wschat", "WsChat")]
+    [TestCase("BCL", "Bcl")]
+    public void TryParse_Client_IsChosen(string name, string expected)
+    {
+        ClientKind kind = Enum.Parse<ClientKind>(expected);
+        if (kind == ClientKind.Epoll && !WsChat.LoadGen.Connections.Epoll.ReceiveLoop.IsSupported) Assert.Ignore("Linux x64/arm64 only");
+        Assert.That(OptionsParser.TryParse(["fanout", "ws://127.0.0.1:1/ws", "--anonymous", "--client", name, "--receive-threads", "2"], out LoadOptions o, out string? error), Is.True, error);
+        Assert.That((o.Client, o.ReceiveThreads), Is.EqualTo((kind, 2)));
+    }
+
+    [Test]
+    public void TryParse_NoClient_IsTheEpollLoopOnLinux()
+    {
+        Assert.That(OptionsParser.TryParse(["fanout", "ws://127.0.0.1:1/ws", "--anonymous"], out LoadOptions o, out string? error), Is.True, error);
+        Assert.That(o.Client, Is.EqualTo(WsChat.LoadGen.Connections.Epoll.ReceiveLoop.IsSupported ? ClientKind.Epoll : ClientKind.WsChat));
+        Assert.That(o.ReceiveThreads, Is.EqualTo(1));
+    }
+
+    [TestCase("--client", "bogus")]
+    [TestCase("--client", "1")]
+    [TestCase("--receive-threads", "0")]
+    [TestCase("--receive-threads", "x")]
+    public void TryParse_BadClientOptions_AreRefused(string option, string value)
+    {
+        Assert.That(OptionsParser.TryParse(["fanout", "ws://127.0.0.1:1/ws", "--anonymous", option, value], out _, out string? error), Is.False);
+        Assert.That(error, Does.Contain(value));
+    }
+
     [Test]
     public void TryParse_DmWithAnOddNumberOfConnections_IsRefused() =>
         Assert.That(OptionsParser.TryParse(["dm", "ws://127.0.0.1:1/ws", "--anonymous", "--connections", "5"], out _, out _), Is.False);

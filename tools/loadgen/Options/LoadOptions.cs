@@ -15,7 +15,11 @@ internal enum ScenarioKind
 /// <summary>Which WebSocket client implementation the loadgen drives connections with.</summary>
 internal enum ClientKind
 {
-    /// <summary>WsChat.Net's own client (the default).</summary>
+    /// <summary>WsChat.Net's framer on the loadgen's own epoll receive loops (the default on Linux x64/arm64):
+    /// no thread-pool item, task or buffer per received message.</summary>
+    Epoll,
+
+    /// <summary>WsChat.Net's own <c>WebSocketClient</c> (System.Net.Sockets async receives; the default elsewhere).</summary>
     WsChat,
 
     /// <summary>System.Net.WebSockets over a socket the loadgen connects itself: a cross-check.</summary>
@@ -58,7 +62,10 @@ internal sealed record LoadOptions
     public string? JsonOut { get; init; }
     public string? PlotOut { get; init; }
     public string? Label { get; init; }
-    public ClientKind Client { get; init; } = ClientKind.WsChat;
+    public ClientKind Client { get; init; } = WsChat.LoadGen.Connections.Epoll.ReceiveLoop.IsSupported ? ClientKind.Epoll : ClientKind.WsChat;
+
+    /// <summary>Receive loops (threads) of <see cref="ClientKind.Epoll"/> per process.</summary>
+    public int ReceiveThreads { get; init; } = 1;
     public bool Quiet { get; init; }
 
     /// <summary>Set on a child process spawned by <c>--workers</c>: its index and the total.</summary>

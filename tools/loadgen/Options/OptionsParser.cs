@@ -28,7 +28,9 @@ internal static class OptionsParser
           --workers W            spread connections over W child processes (each under the open-files limit)
           --connect-concurrency C  handshakes in flight per process (default 64)
           --server-pid P         sample the server's RSS and CPU time from /proc/P
-          --client wschat|bcl    WebSocket client: WsChat.Net's (default) or System.Net.WebSockets
+          --client epoll|wschat|bcl  WebSocket client: WsChat.Net's framer on the loadgen's own epoll loops
+                                 (default on Linux), WsChat.Net's WebSocketClient, or System.Net.WebSockets
+          --receive-threads N    epoll client: receive loops (threads) per process (default 1)
           --json FILE            write the result as JSON
           --plot FILE.png        draw the latency distribution (ScottPlot)
           --label NAME           name of the server under test in the result (e.g. wschat, kestrel)
@@ -69,7 +71,8 @@ internal static class OptionsParser
                     "--workers" => options with { Workers = PositiveInt(arg, Next()) },
                     "--connect-concurrency" => options with { ConnectConcurrency = PositiveInt(arg, Next()) },
                     "--server-pid" => options with { ServerPid = PositiveInt(arg, Next()) },
-                    "--client" => options with { Client = Enum.Parse<ClientKind>(Next(), ignoreCase: true) },
+                    "--client" => options with { Client = ParseClient(Next()) },
+                    "--receive-threads" => options with { ReceiveThreads = PositiveInt(arg, Next()) },
                     "--json" => options with { JsonOut = Next() },
                     "--plot" => options with { PlotOut = Next() },
                     "--label" => options with { Label = Next() },
@@ -106,6 +109,13 @@ internal static class OptionsParser
         if (o.Scenario == ScenarioKind.Dm && o.Connections % 2 != 0) throw new FormatException("dm pairs connections: --connections must be even");
         if (o.Ramp is not null && o.Scenario is not (ScenarioKind.Fanout or ScenarioKind.Dm)) throw new FormatException("--ramp applies to fanout and dm");
         if (o.Workers > o.Connections) throw new FormatException("more workers than connections");
+    }
+
+    private static ClientKind ParseClient(string text)
+    {
+        if (!Enum.TryParse(text, ignoreCase: true, out ClientKind client) || int.TryParse(text, out _)) throw new FormatException($"unknown client '{text}'");
+        if (client == ClientKind.Epoll && !Connections.Epoll.ReceiveLoop.IsSupported) throw new FormatException("--client epoll needs Linux on x64 or arm64");
+        return client;
     }
 
     private static Uri ParseUrl(string text)
