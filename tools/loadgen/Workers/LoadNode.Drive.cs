@@ -11,7 +11,31 @@ internal sealed partial class LoadNode
     private const double MaxCatchUpSeconds = 0.1;
     private const int HistoryPageSize = 50;
 
-    private async Task DriveAsync(CancellationToken cancellationToken)
+    // The pacing loop has a thread of its own that sleeps 1 ms at a time: as Task.Delay(1) ticks it cost the timer
+    // thread and a thread-pool wake-up per millisecond, a quarter of the loadgen's CPU in a 25,000 deliveries/s fanout
+    // (docs/benchmarks.md "(loadgen, issue 5)"). Sends that complete synchronously (every --client epoll send) never
+    // leave the thread; one that waits blocks it, and a loadgen that falls behind shows as a lower sent rate.
+    private Task StartDriver(CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Drive(cancellationToken);
+                done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+        })
+        { IsBackground = true, Name = "loadgen pacing" };
+        thread.UnsafeStart();
+        return done.Task;
+    }
+
+    private void Drive(CancellationToken cancellationToken)
     {
         byte[] buffer = new byte[Requests.Overhead + _options.MessageSize];
         double owed = 0;
@@ -21,7 +45,7 @@ internal sealed partial class LoadNode
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+                Thread.Sleep(1);
                 long now = Stopwatch.GetTimestamp();
                 double rate = Volatile.Read(ref _rate);
                 owed = Math.Min(owed + rate * Stopwatch.GetElapsedTime(last, now).TotalSeconds, Math.Max(1, rate * MaxCatchUpSeconds));
@@ -43,7 +67,8 @@ internal sealed partial class LoadNode
                     if (_senders.Count == 0) break;
                     ChatSession sender = _senders[next];
                     next = (next + 1) % _senders.Count;
-                    await SendOneAsync(sender, buffer, cancellationToken).ConfigureAwait(false);
+                    Task send = SendOneAsync(sender, buffer, cancellationToken);
+                    if (!send.IsCompleted) send.GetAwaiter().GetResult();   // wschat/bcl clients: a send that had to wait
                 }
             }
         }

@@ -77,7 +77,7 @@ internal sealed partial class LoadNode : IAsyncDisposable
         _senders.RemoveAll(s => !s.Open);
         if (_options.Scenario == ScenarioKind.History) await PrefillAsync(cancellationToken).ConfigureAwait(false);
         _handshakeTotal = _handshakeAll.TakeInterval();
-        _driver = _options.Scenario == ScenarioKind.Idle ? Task.CompletedTask : Task.Run(() => DriveAsync(_driverStop.Token), CancellationToken.None);
+        _driver = _options.Scenario == ScenarioKind.Idle ? Task.CompletedTask : StartDriver(_driverStop.Token);
         return new SetupReport(_sessions.Count, _sessions.Count - failed, failed, started.Elapsed.TotalSeconds,
             HistogramTransfer.ToPairs(_handshakeTotal), new Dictionary<string, int>(_failures));
     }
