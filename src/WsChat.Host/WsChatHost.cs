@@ -22,6 +22,8 @@ internal static class WsChatHost
         HostApplicationBuilder builder = CreateBuilder(args);
         WsChatOptions options = builder.Configuration.GetSection(WsChatOptions.Section).Get<WsChatOptions>() ?? new WsChatOptions();
         options.Validate();
+        // Before the host starts its threads: glibc fixes the arena limit when the ninth arena is made.
+        if (options.Memory.ArenaMax > 0) Memory.Glibc.SetArenaMax(options.Memory.ArenaMax);
         builder.Services.AddSingleton(options);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + options.CloseTimeout + TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton<Metrics.OperationsEndpoints>();
@@ -30,6 +32,11 @@ internal static class WsChatHost
         if (options.Gc.CheckInterval > TimeSpan.Zero)
         {
             builder.Services.AddHostedService(sp => new Memory.Gen2Compactor(options.Gc.Limit, options.Gc.CheckInterval,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsChat.Host.Memory")));
+        }
+        if (options.Memory.TrimCheckInterval > TimeSpan.Zero && Memory.Glibc.IsAvailable)
+        {
+            builder.Services.AddHostedService(sp => new Memory.NativeHeapTrimmer(options.Memory.TrimPolicy, options.Memory.TrimCheckInterval,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsChat.Host.Memory")));
         }
         return builder.Build();

@@ -104,6 +104,9 @@ internal sealed class WsChatOptions
     /// <summary>The host's cap on gen2 garbage (<c>WsChat:Gc</c>, docs/operations.md "Memory: the gen2 cap").</summary>
     public Memory.GcOptions Gc { get; set; } = new();
 
+    /// <summary>The host's native-memory policy on glibc (<c>WsChat:Memory</c>, docs/operations.md "Memory and the GC").</summary>
+    public Memory.MemoryOptions Memory { get; set; } = new();
+
     internal IPEndPoint Endpoint => new(IPAddress.Parse(Address), Port);
 
     internal void Validate()
@@ -112,6 +115,7 @@ internal sealed class WsChatOptions
         if (Port is < 0 or > 65535) throw new InvalidOperationException($"WsChat:Port {Port} is out of range.");
         if (MaxConnections < 0) throw new InvalidOperationException($"WsChat:MaxConnections {MaxConnections} is negative (0 means: from the open-files limit).");
         Gc.Validate();
+        Memory.Validate();
         // PROTOCOL.md §5: the server refuses to start without a secret of at least 32 bytes.
         if (System.Text.Encoding.UTF8.GetByteCount(JwtSecret ?? string.Empty) < 32)
         {
