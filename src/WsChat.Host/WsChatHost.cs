@@ -34,9 +34,10 @@ internal static class WsChatHost
             builder.Services.AddHostedService(sp => new Memory.Gen2Compactor(options.Gc.Limit, options.Gc.CheckInterval,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsChat.Host.Memory")));
         }
-        if (options.Memory.TrimCheckInterval > TimeSpan.Zero && Memory.Glibc.IsAvailable)
+        if (options.Memory.ReclaimCheckInterval > TimeSpan.Zero)
         {
-            builder.Services.AddHostedService(sp => new Memory.NativeHeapTrimmer(options.Memory.TrimPolicy, options.Memory.TrimCheckInterval,
+            // Without glibc the trim is a no-op; the quiet collection still applies.
+            builder.Services.AddHostedService(sp => new Memory.MemoryReclaimer(options.Memory.ToReclaimPolicy(options.Gc.Limit), options.Memory.ReclaimCheckInterval,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsChat.Host.Memory")));
         }
         return builder.Build();

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace WsChat.Host.Memory;
 
 /// <summary>
-/// The glibc malloc controls the host's native-memory policy uses (<see cref="NativeHeapTrimmer"/>, docs/operations.md
+/// The glibc malloc controls the host's native-memory policy uses (<see cref="MemoryReclaimer"/>, docs/operations.md
 /// "Memory and the GC"). Resolved once from <c>libc.so.6</c>, and only when it is glibc (it exports
 /// <c>gnu_get_libc_version</c>): on musl (Alpine), other operating systems or a libc without these functions,
 /// <see cref="IsAvailable"/> is false and every call is a no-op. Thread-safe (glibc locks its arenas itself).

@@ -14,26 +14,31 @@ internal sealed class MemoryOptions
     /// by 9 MB). wschat's hot paths do not malloc, so the shared arenas' locks are not contended.</summary>
     public int ArenaMax { get; set; } = 2;
 
-    /// <summary>How often the host looks for a quiet spell after a burst to give free malloc memory back
-    /// (<see cref="NativeHeapTrimmer"/>); 0 turns trimming off. Default 0.5 s: a check reads two counters, and a
-    /// burst's memory is back within a second of its end.</summary>
-    public TimeSpan TrimCheckInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>How often the host looks for the end of a burst to give its memory back (<see cref="MemoryReclaimer"/>);
+    /// 0 turns this off. Default 0.5 s: a check reads a few counters, and a burst's memory is back within a second of
+    /// its end.</summary>
+    public TimeSpan ReclaimCheckInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Managed bytes allocated in one check interval under which the process is quiet. Default 256 KiB
     /// (~50 handshakes in 0.5 s): an idle or steadily messaging server allocates next to nothing.</summary>
-    public long TrimQuietBytes { get; set; } = 256L << 10;
+    public long QuietBytes { get; set; } = 256L << 10;
 
-    /// <summary>Managed bytes allocated since the last trim past which one is worth it. Default 4 MiB (~1,000
-    /// handshakes): one trim per burst, not one per check.</summary>
-    public long TrimBurstBytes { get; set; } = 4L << 20;
+    /// <summary>Managed bytes allocated since the last reclaim past which one is worth it. Default 4 MiB (~1,000
+    /// handshakes): one reclaim per burst, not one per check.</summary>
+    public long BurstBytes { get; set; } = 4L << 20;
 
-    internal NativeTrimPolicy TrimPolicy => new(TrimQuietBytes, TrimBurstBytes);
+    /// <summary>Whether a quiet spell after a burst also runs a compacting full collection, when the GC holds more
+    /// committed memory above the last full collection's live bytes than <c>WsChat:Gc</c>'s garbage limit
+    /// (max(4 MiB, 10 % of live)). Default true; false: trim malloc only.</summary>
+    public bool CollectWhenQuiet { get; set; } = true;
+
+    internal ReclaimPolicy ToReclaimPolicy(Gen2GarbageLimit heapSlack) => new(QuietBytes, BurstBytes, CollectWhenQuiet ? heapSlack : null);
 
     internal void Validate()
     {
         if (ArenaMax is < 0 or > 1024) throw new InvalidOperationException($"WsChat:Memory:ArenaMax {ArenaMax} is outside 0..1024.");
-        if (TrimCheckInterval < TimeSpan.Zero) throw new InvalidOperationException($"WsChat:Memory:TrimCheckInterval {TrimCheckInterval} is negative.");
-        if (TrimQuietBytes < 0) throw new InvalidOperationException($"WsChat:Memory:TrimQuietBytes {TrimQuietBytes} is negative.");
-        if (TrimBurstBytes < 0) throw new InvalidOperationException($"WsChat:Memory:TrimBurstBytes {TrimBurstBytes} is negative.");
+        if (ReclaimCheckInterval < TimeSpan.Zero) throw new InvalidOperationException($"WsChat:Memory:ReclaimCheckInterval {ReclaimCheckInterval} is negative.");
+        if (QuietBytes < 0) throw new InvalidOperationException($"WsChat:Memory:QuietBytes {QuietBytes} is negative.");
+        if (BurstBytes < 0) throw new InvalidOperationException($"WsChat:Memory:BurstBytes {BurstBytes} is negative.");
     }
 }
