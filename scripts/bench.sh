@@ -10,7 +10,7 @@
 #
 # For each server and scenario: start the server on its own loopback port, wait for /healthz, run a short
 # fanout warm-up (JIT, pools; not recorded), for idle also open and close 2,000 idle connections, for churn one
-# 20 s churn round over the same base (not recorded either; see the warm-ups below), run the scenario with
+# churn round as long as the measured one over the same base (not recorded either; see the warm-ups below), run the scenario with
 # tools/loadgen (--server-pid samples the server's RSS and CPU from /proc), stop the server (SIGTERM, then SIGKILL after 15 s). Every run is bounded
 # by --duration and stops by itself; all traffic stays on 127.0.0.0/8.
 # Results: artifacts/bench/<stamp>/*.json (+ .png latency plots, + logs) and the section
@@ -40,7 +40,7 @@ SOURCES="127.0.0.1-127.0.0.8"          # 8 source addresses: ~28k ephemeral port
 if [ "$QUICK" = 1 ]; then
   CONNS=1000; ROOMS=10; IDLE_S=10; RAMP="50:50:3"; RAMP_S=15; CHURN_RATE=50; CHURN_S=10; IDLE_WARM=200; CHURN_WARM_S=5
 else
-  CONNS=10000; ROOMS=100; IDLE_S=60; RAMP="250:250:5"; RAMP_S=40; CHURN_RATE=200; CHURN_S=60; IDLE_WARM=2000; CHURN_WARM_S=20
+  CONNS=10000; ROOMS=100; IDLE_S=60; RAMP="250:250:5"; RAMP_S=40; CHURN_RATE=200; CHURN_S=60; IDLE_WARM=2000; CHURN_WARM_S=60
 fi
 CONNS="${BENCH_CONNECTIONS:-$CONNS}"
 RAMP="${BENCH_RAMP:-$RAMP}"   # e.g. 100:100:4 for finer steps
@@ -154,8 +154,11 @@ for name in $SERVERS; do
     # or a cycle keeps, not one-off growth of the process (docs/benchmarks.md "Idle connection memory"):
     # idle: open and close 2,000 idle connections before the baseline RSS read. The first connections of a kind
     #   JIT-compile (with dynamic PGO) the paths they use; measured ~0.8 KB per connection at 10,000 for wschat.
-    # churn: one shorter churn round over the same base first, so that the "before" RSS is read on a server that
-    #   has already grown its pools, tables and thread pool to what churn needs; "after" minus "before" is then a leak.
+    # churn: one churn round as long as the measured one over the same base first, so that the "before" RSS is read
+    #   on a server that has already grown its pools, tables and thread pool to what churn needs, and whose rooms'
+    #   last-100 histories are full (a 20 s round filled them to 40 %: the measured round then grew by the other
+    #   ~4 MiB, a bounded cache filling, not a leak; docs/benchmarks.md "Churn and idle: the server gives a burst's
+    #   memory back"); "after" minus "before" is then a leak.
     case "$scenario" in
       idle)  warm_up "$name" idle --connections "$IDLE_WARM" --rooms "$ROOMS" --duration 2 ;;
       churn) warm_up "$name" churn --connections "$CONNS" --rooms "$ROOMS" --rate "$CHURN_RATE" --duration "$CHURN_WARM_S" --workers "$WORKERS" ;;
