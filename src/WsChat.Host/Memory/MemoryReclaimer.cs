@@ -20,7 +20,7 @@ internal sealed partial class MemoryReclaimer : BackgroundService
     private readonly Action _collect;
     private readonly ILogger _logger;
     // Zero before the first check: what the process allocated while starting counts as a burst.
-    private ProcessActivity _lastCheck, _lastReclaim;
+    private ProcessActivity _lastCheck, _lastTrim, _lastCollect;
 
     /// <param name="policy">When to reclaim, and how.</param>
     /// <param name="interval">Time between checks.</param>
@@ -50,25 +50,28 @@ internal sealed partial class MemoryReclaimer : BackgroundService
     {
         ProcessActivity now = _read();
         long inInterval = now.AllocatedBytes - _lastCheck.AllocatedBytes;
-        long sinceReclaim = now.AllocatedBytes - _lastReclaim.AllocatedBytes;
-        int gen2 = now.Gen2Collections - _lastReclaim.Gen2Collections;
+        long sinceTrim = now.AllocatedBytes - _lastTrim.AllocatedBytes;
+        long sinceCollect = now.AllocatedBytes - _lastCollect.AllocatedBytes;
+        int gen2 = now.Gen2Collections - _lastTrim.Gen2Collections;
         _lastCheck = now;
-        ReclaimAction action = _policy.Decide(inInterval, sinceReclaim, gen2, now.CommittedBytes, now.LiveBytes);
+        ReclaimAction action = _policy.Decide(inInterval, sinceTrim, sinceCollect, gen2, now.CommittedBytes, now.LiveBytes);
         if (action == ReclaimAction.None) return action;
 
         long started = Stopwatch.GetTimestamp();
+        ProcessActivity after = now;
         if (action == ReclaimAction.CollectAndTrim)
         {
             _collect();
             Collections++;
+            // The collection's own counts are not a new burst.
+            after = _read();
+            _lastCollect = after;
         }
 
         bool released = _trim();
         Trims++;
-        // The collection's own counts are not a new burst.
-        ProcessActivity after = action == ReclaimAction.CollectAndTrim ? _read() : now;
-        _lastReclaim = _lastCheck = after;
-        LogReclaimed(_logger, action, sinceReclaim >> 10, gen2, now.CommittedBytes >> 10, now.LiveBytes >> 10, after.CommittedBytes >> 10,
+        _lastTrim = _lastCheck = after;
+        LogReclaimed(_logger, action, sinceTrim >> 10, gen2, now.CommittedBytes >> 10, now.LiveBytes >> 10, after.CommittedBytes >> 10,
             released, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
         return action;
     }

@@ -29,14 +29,21 @@ internal readonly record struct ReclaimPolicy(long QuietBytes, long BurstBytes, 
 {
     /// <summary>What to do now.</summary>
     /// <param name="allocatedInInterval">Bytes allocated since the previous check.</param>
-    /// <param name="allocatedSinceReclaim">Bytes allocated since the last reclaim (since the start before the first).</param>
-    /// <param name="gen2SinceReclaim">Gen2 collections since the last reclaim.</param>
+    /// <param name="allocatedSinceTrim">Bytes allocated since the last trim (since the start before the first).</param>
+    /// <param name="allocatedSinceCollect">Bytes allocated since the last collection this policy asked for: counted
+    /// apart from the trims, so that a trim in a burst's tail does not put off the collection at its end.</param>
+    /// <param name="gen2SinceTrim">Gen2 collections since the last trim.</param>
     /// <param name="committedBytes">Memory the GC has committed.</param>
     /// <param name="liveBytes">What the last full collection left (0 before the first).</param>
-    public ReclaimAction Decide(long allocatedInInterval, long allocatedSinceReclaim, int gen2SinceReclaim, long committedBytes, long liveBytes)
+    public ReclaimAction Decide(long allocatedInInterval, long allocatedSinceTrim, long allocatedSinceCollect, int gen2SinceTrim, long committedBytes, long liveBytes)
     {
-        if (allocatedSinceReclaim <= BurstBytes) return ReclaimAction.None;
-        if (allocatedInInterval > QuietBytes) return gen2SinceReclaim > 0 ? ReclaimAction.Trim : ReclaimAction.None;
-        return HeapSlack is { } slack && slack.IsExceeded(committedBytes, liveBytes) ? ReclaimAction.CollectAndTrim : ReclaimAction.Trim;
+        bool quiet = allocatedInInterval <= QuietBytes;
+        if (quiet && allocatedSinceCollect > BurstBytes && HeapSlack is { } slack && slack.IsExceeded(committedBytes, liveBytes))
+        {
+            return ReclaimAction.CollectAndTrim;
+        }
+
+        if (allocatedSinceTrim <= BurstBytes) return ReclaimAction.None;
+        return quiet || gen2SinceTrim > 0 ? ReclaimAction.Trim : ReclaimAction.None;
     }
 }

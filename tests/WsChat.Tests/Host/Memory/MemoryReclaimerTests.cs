@@ -63,6 +63,27 @@ public class MemoryReclaimerTests
     }
 
     [Test]
+    public void Check_TrimInABurstsTail_TheCollectionAtItsEndStillRuns()
+    {
+        var process = new Process();
+        MemoryReclaimer reclaimer = process.Reclaimer();
+        process.Allocate(10 * MiB);
+        reclaimer.Check();
+        Assert.That(reclaimer.Check(), Is.EqualTo(ReclaimAction.CollectAndTrim), "a quiet moment mid-burst");
+
+        // The tail: 5 MiB, a quiet moment that trims (the heap is at its live size), then 3 MiB more while the GC
+        // commits 6 MiB for it, then the end.
+        process.Allocate(5 * MiB);
+        reclaimer.Check();
+        Assert.That(reclaimer.Check(), Is.EqualTo(ReclaimAction.Trim));
+        process.Allocate(3 * MiB);
+        process.Now = process.Now with { CommittedBytes = 26 * MiB };
+        Assert.That(reclaimer.Check(), Is.EqualTo(ReclaimAction.None), "busy");
+        Assert.That(reclaimer.Check(), Is.EqualTo(ReclaimAction.CollectAndTrim), "8 MiB since the last collection, though 3 since the trim");
+        Assert.That(process.Collections, Is.EqualTo(2));
+    }
+
+    [Test]
     public void Check_StartupAllocation_CountsAsABurst()
     {
         // The process allocated 20 MiB while starting, before the reclaimer's first check; then it is quiet.
