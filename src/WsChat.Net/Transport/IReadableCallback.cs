@@ -10,4 +10,9 @@ internal interface IReadableCallback
     /// <summary>Runs once per parked wait, on the thread pool: bytes, the peer's FIN or an error can be read now, or the
     /// socket was disposed (the next receive says which).</summary>
     void OnReadable();
+
+    /// <summary>Same, on the epoll engine's thread, for a plain readiness report (no FIN, hang-up or error): the
+    /// callback handles one receive there and hands anything longer to the thread pool, because every other socket's
+    /// events wait meanwhile.</summary>
+    void OnReadableInline();
 }

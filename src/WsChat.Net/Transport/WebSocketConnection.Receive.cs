@@ -49,6 +49,12 @@ public sealed partial class WebSocketConnection
     /// <summary>Thread pool: the socket became readable after <see cref="Pump"/> parked (or failed, or was aborted).</summary>
     void IReadableCallback.OnReadable() => Pump(readable: true);
 
+    /// <summary>Epoll thread: the socket became readable after <see cref="Pump"/> parked.</summary>
+    void IReadableCallback.OnReadableInline() => Pump(readable: true, inline: true);
+
+    // A pump on the epoll thread that found more than one buffer's worth goes on here (a large message or a burst).
+    private static readonly Action<WebSocketConnection> s_pumpOnPool = static c => c.Pump(readable: true);
+
     /// <summary>
     /// The open connection's receive path: receives without waiting and dispatches frames until the socket has nothing
     /// more, then parks with <see cref="ConnectionSocket.WaitReadable"/> (holding no receive buffer) and returns. At most
@@ -56,7 +62,10 @@ public sealed partial class WebSocketConnection
     /// </summary>
     /// <param name="readable">Try a receive before waiting (the socket reported readiness, or the last receive filled
     /// the buffer so more is probably there).</param>
-    private void Pump(bool readable)
+    /// <param name="inline">On the epoll thread (<see cref="IReadableCallback.OnReadableInline"/>): handle one
+    /// buffer, then, if it was filled (more is probably waiting), go on on the thread pool, so one busy connection
+    /// never holds up every other socket's events.</param>
+    private void Pump(bool readable, bool inline = false)
     {
         bool linger = true;
         try
@@ -104,6 +113,13 @@ public sealed partial class WebSocketConnection
                 _server.Metrics.BytesReceived(received);
                 _server.Touch(_id, Environment.TickCount64);
                 if (!ProcessFrames()) break;
+                if (inline && readable)
+                {
+                    // The rest on the thread pool (one work-item object: only when a read filled the buffer). This
+                    // pump ends here and touches nothing after queueing the next, so one pump still runs at a time.
+                    ThreadPool.UnsafeQueueUserWorkItem(s_pumpOnPool, this, preferLocal: false);
+                    return;
+                }
             }
         }
         catch (Exception e)
