@@ -57,6 +57,7 @@ public sealed class ChatServer : IAsyncDisposable
             MaxOutboundBytes = options.MaxOutboundBytes,
             DrainTimeout = options.DrainTimeout,
             AllowedOrigins = options.AllowedOrigins,
+            ReceiveOnEventThread = true,   // the chat's handler parses and queues; it never blocks
         }, loggerFactory);
         Server.MapWebSocket(options.Path, new ChatSocketHandler(_engine), new WebSocketEndpointOptions
         {

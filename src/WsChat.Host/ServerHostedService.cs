@@ -49,6 +49,7 @@ internal sealed class ServerHostedService : IHostedService, IAsyncDisposable
             SocketEngine = _options.SocketEngine,
             IoUringSends = _options.IoUringSends,
             MaxConnections = _options.MaxConnections,
+            ReceiveOnEventThread = _options.ReceiveOnEventThread,
             HeartbeatInterval = _options.HeartbeatInterval,
             RequestHeadTimeout = _options.RequestHeadTimeout,
             CloseTimeout = _options.CloseTimeout,

@@ -32,6 +32,10 @@ internal sealed class WsChatOptions
     /// less a reserve (~19,200 at 20,000), so that a connection storm cannot run the process out of descriptors.</summary>
     public int MaxConnections { get; set; }
 
+    /// <summary>On the epoll engine, run a connection's receive and the chat's command parsing on the engine's event
+    /// thread instead of a thread-pool thread (one wake-up less per message). Default true.</summary>
+    public bool ReceiveOnEventThread { get; set; } = true;
+
     /// <summary>Heartbeat ping interval; 0 turns heartbeats off. Default 30 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -186,7 +186,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
         // Chat frames are small and latency matters: never wait for Nagle to fill a segment.
         int one = 1;
         LinuxNative.setsockopt(fd, LinuxNative.IPPROTO_TCP, LinuxNative.TCP_NODELAY, &one, sizeof(int));
-        EpollConnectionSocket? socket = EpollConnectionSocket.Register(EpollEngine.Shared, fd, out int errno);
+        EpollConnectionSocket? socket = EpollConnectionSocket.Register(EpollEngine.Shared, fd, Options.ReceiveOnEventThread, out int errno);
         if (socket is null)
         {
             Log.AcceptFailed(Logger, LinuxNative.Exception(errno));

@@ -72,6 +72,14 @@ public sealed class WebSocketServerOptions
     /// "Server CPU per delivery" has what it saves.</summary>
     public bool IoUringSends { get; init; } = true;
 
+    /// <summary>On the epoll engine, run an open connection's receive, and with it the handler's
+    /// <see cref="IWebSocketHandler.OnMessage"/>, on the engine's event thread when the socket reports data, instead of
+    /// as a thread-pool work item: one thread wake-up less per message (~2 µs of server CPU per delivery in the chat's
+    /// fan-out, docs/benchmarks.md). Only for handlers that never block: every other socket's events wait while one
+    /// runs (a read that fills the receive buffer still goes on on the thread pool). Default false; the chat server
+    /// and the wschat host turn it on, since the chat's handler only parses and queues.</summary>
+    public bool ReceiveOnEventThread { get; init; }
+
     /// <summary>The engine <see cref="SocketEngine"/> stands for on this machine.</summary>
     /// <summary>
     /// Open TCP connections (any phase) past which a new one is answered 503 and closed at once. 0 (the default): the

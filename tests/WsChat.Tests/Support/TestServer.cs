@@ -52,6 +52,7 @@ internal sealed class TestServer : IAsyncDisposable
             SocketEngine = engine ?? options.SocketEngine,
             IoUringSends = options.IoUringSends,
             MaxConnections = options.MaxConnections,
+            ReceiveOnEventThread = options.ReceiveOnEventThread,
         }, log);
         server.MapWebSocket("/echo", new EchoHandler(), new WebSocketEndpointOptions { MaxMessageBytes = echoMaxMessageBytes, MaxFramesPerMessage = int.MaxValue });
         server.MapHttp("/healthz", new HealthHandler());

@@ -34,6 +34,7 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
 
     private readonly int _fd;
     private readonly uint _token;
+    private readonly bool _receiveOnEventThread;   // WebSocketServerOptions.ReceiveOnEventThread
     private int _users;       // system calls in flight on _fd, | ClosedBit once disposed
     private int _fdClosed;    // 1 once close(_fd) ran
     private int _readState;   // Readiness
@@ -42,10 +43,11 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
     private Waiter? _writeWaiter;   // a parked send (a full socket buffer: a slow reader); made when first needed
     private IReadableCallback? _onReadable;   // WaitReadable's callback (the open connection's receive path)
 
-    private EpollConnectionSocket(int fd)
+    private EpollConnectionSocket(int fd, bool receiveOnEventThread)
     {
         _fd = fd;
         _token = EpollEngine.NextToken();
+        _receiveOnEventThread = receiveOnEventThread;
     }
 
     private enum Readiness
@@ -64,9 +66,14 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
 
     /// <summary>Takes over the accepted, non-blocking <paramref name="fd"/> and registers it (EPOLLIN | EPOLLOUT |
     /// EPOLLRDHUP, edge-triggered). On failure the fd is closed and null returned with the errno.</summary>
-    public static EpollConnectionSocket? Register(EpollEngine engine, int fd, out int errno)
+    /// <param name="engine">The engine whose event thread reports the socket's readiness.</param>
+    /// <param name="fd">The accepted socket.</param>
+    /// <param name="receiveOnEventThread">Run a parked receive callback on the event thread for plain readiness
+    /// (<see cref="WebSocketServerOptions.ReceiveOnEventThread"/>) instead of queueing it to the thread pool.</param>
+    /// <param name="errno">The registration's error, 0 on success.</param>
+    public static EpollConnectionSocket? Register(EpollEngine engine, int fd, bool receiveOnEventThread, out int errno)
     {
-        var socket = new EpollConnectionSocket(fd);
+        var socket = new EpollConnectionSocket(fd, receiveOnEventThread);
         errno = engine.Register(socket, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
         if (errno == 0)
         {
@@ -86,12 +93,12 @@ internal sealed class EpollConnectionSocket : ConnectionSocket, IEpollRegistrati
         if ((events & WriteEvents) != 0) Signal(ref _writeState, ref _writeWaiter, final: (events & (EPOLLHUP | EPOLLERR)) != 0);
         if ((events & ReadEvents) == 0) return;
         bool final = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
-        // An open connection parked on plain readiness (a chat message, a pong): its receive runs here, on this
-        // thread, instead of as a thread-pool work item. The hop cost a worker's wake-up and sleep per message
+        // With ReceiveOnEventThread, an open connection parked on plain readiness (a chat message, a pong): its
+        // receive runs here, on this thread, instead of as a thread-pool work item. The hop cost a worker's wake-up and sleep per message
         // (~2 µs of server CPU per delivery in the fixed-rate fan-out: docs/benchmarks.md "Spinning before
         // sleeping"). The callback reads one buffer here and hands more to the thread pool; ends (FIN, errors) go
         // to the thread pool as before, since the clean-up that follows them is longer.
-        if (!final && Interlocked.CompareExchange(ref _readState, (int)Readiness.Idle, (int)Readiness.Armed) == (int)Readiness.Armed)
+        if (_receiveOnEventThread && !final && Interlocked.CompareExchange(ref _readState, (int)Readiness.Idle, (int)Readiness.Armed) == (int)Readiness.Armed)
         {
             _onReadable!.OnReadableInline();
             return;

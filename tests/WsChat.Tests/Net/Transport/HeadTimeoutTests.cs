@@ -85,7 +85,7 @@ public class HeadTimeoutTests(SocketEngine engine)
         // The client is connected, so this blocking accept4 returns at once; flags as EpollListener passes them.
         int fd = LinuxNative.accept4((int)listener.SafeHandle.DangerousGetHandle(), null, null, LinuxNative.SOCK_NONBLOCK | LinuxNative.SOCK_CLOEXEC);
         Assert.That(fd, Is.GreaterThanOrEqualTo(0), $"accept4: errno {LinuxNative.Errno}");
-        EpollConnectionSocket? socket = EpollConnectionSocket.Register(EpollEngine.Shared, fd, out int errno);
+        EpollConnectionSocket? socket = EpollConnectionSocket.Register(EpollEngine.Shared, fd, receiveOnEventThread: false, out int errno);
         Assert.That(socket, Is.Not.Null, $"epoll_ctl: errno {errno}");
         return socket!;
     }
