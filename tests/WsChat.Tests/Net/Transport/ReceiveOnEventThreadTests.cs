@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using WsChat.Net.Buffers;
 using WsChat.Net.Transport;
 using WsChat.Net.WebSockets;
 using WsChat.Tests.Support;
@@ -89,11 +88,7 @@ public class ReceiveOnEventThreadTests
         public void OnMessage(WebSocketConnection connection, WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
         {
             _onThreadPool.Enqueue(Thread.CurrentThread.IsThreadPoolThread);
-            SharedFrame frame = SharedFrame.Rent(payload.Length);
-            payload.CopyTo(frame.GetSpan(payload.Length));
-            frame.Advance(payload.Length);
-            frame.Seal(opcode);
-            connection.TrySend(frame);
+            EchoBack.Send(connection, opcode, payload);
         }
 
         public void OnClose(WebSocketConnection connection, WebSocketCloseCode code)

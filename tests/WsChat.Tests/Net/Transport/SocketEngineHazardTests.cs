@@ -258,11 +258,7 @@ public class SocketEngineHazardTests(SocketEngine engine)
 
         public void OnMessage(WebSocketConnection connection, WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
         {
-            SharedFrame frame = SharedFrame.Rent(payload.Length);
-            payload.CopyTo(frame.GetSpan(payload.Length));
-            frame.Advance(payload.Length);
-            frame.Seal(opcode);
-            connection.TrySend(frame);
+            EchoBack.Send(connection, opcode, payload);
         }
 
         public void OnClose(WebSocketConnection connection, WebSocketCloseCode code)
